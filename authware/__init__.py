@@ -1,0 +1,1 @@
+"""AuthWare: users, ranks, grants, tokens and the one access module (access.py)."""

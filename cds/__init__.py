@@ -1,0 +1,1 @@
+"""CDS: serves, streams, verifies, caches and audits every byte. Filled by the CDS issue."""

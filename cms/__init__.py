@@ -1,0 +1,1 @@
+"""CMS: feed ingestion with an approve/decline queue. Not built yet."""

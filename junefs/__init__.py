@@ -1,0 +1,1 @@
+"""JuneFS: the filesystem index, local store, backends, spanning and ingest."""

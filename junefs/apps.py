@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class JunefsConfig(AppConfig):
+    name = "junefs"
+    verbose_name = "JuneFS"

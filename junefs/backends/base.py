@@ -1,0 +1,89 @@
+"""The one interface every backend implements.
+
+A backend keeps bytes somewhere (disk, an S3 bucket, Discord) and hands back a
+:class:`Locator` saying where. It never splits: ingest spans anything larger
+than :meth:`Backend.max_part_size` before calling :meth:`Backend.put`.
+
+The interface fits Discord: a locator carries ids (channel, message,
+attachment) as well as a key, and a download URL with an expiry that
+:meth:`Backend.refresh` renews in batches. Backends raise
+:class:`~junefs.errors.BackendError` for failures a retry may fix (rate limits,
+network, 5xx) and :class:`~junefs.errors.BackendRefused` for final ones.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import BinaryIO, ClassVar
+
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Locator:
+    """Where a backend keeps one object."""
+
+    backend: str
+    key: str = ""
+    channel_id: int | None = None
+    message_id: int | None = None
+    attachment_id: int | None = None
+    url: str = ""
+    url_expires_at: datetime | None = None
+
+    def with_url(self, url: str, expires_at: datetime | None) -> Locator:
+        return replace(self, url=url, url_expires_at=expires_at)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where to put an object: what it is, and the channel ids for that kind.
+
+    ``kind`` is ``"part"`` or ``"thumbnail"``. ``channel_ids`` are the
+    server's channels for that kind (several parts channels spread the load;
+    ``index`` picks one). Backends without channels ignore both.
+    """
+
+    kind: str = "part"
+    channel_ids: tuple[int, ...] = ()
+    index: int = 0
+    guild_id: int | None = None
+    attachment_limit: int | None = None
+
+
+class Backend(abc.ABC):
+    """Somewhere bytes live."""
+
+    name: ClassVar[str]
+    #: Part size when neither JUNEFS_MAX_PART_SIZE nor the server says otherwise.
+    default_part_size: ClassVar[int]
+
+    def max_part_size(self, target: Target | None = None) -> int:
+        """The largest part this backend accepts for ``target``."""
+        return self.default_part_size
+
+    @abc.abstractmethod
+    def put(self, stream: BinaryIO, *, size: int, sha256: str, name: str, target: Target) -> Locator:
+        """Store exactly ``size`` bytes read from ``stream``; check they hash to ``sha256``."""
+
+    @abc.abstractmethod
+    def open(self, locator: Locator) -> BinaryIO:
+        """A stream of the object's bytes. Raises ObjectMissing when it is gone."""
+
+    @abc.abstractmethod
+    def delete(self, locator: Locator) -> None:
+        """Remove the object. Deleting what is already gone is not an error."""
+
+    def exists(self, locator: Locator) -> bool:
+        try:
+            with self.open(locator):
+                return True
+        except Exception:
+            return False
+
+    def refresh(self, locators: Sequence[Locator]) -> list[Locator]:
+        """Locators with fresh URLs, in the same order. Backends without URLs return them as-is."""
+        return list(locators)

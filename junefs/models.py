@@ -1,0 +1,267 @@
+"""JuneFS: the index of everything Sequenzia stores.
+
+A ``Server`` is a Discord guild (or, for the local and storages backends, a
+named place); a ``Channel`` is a folder; a ``File`` is one stored item; a
+``Part`` is one spanned piece of a file's bytes as a backend holds it; a
+``Thumbnail`` is the file's preview image. Parts and thumbnails share the
+``StoredObject`` fields: what the bytes are (sha256, size) and where a backend
+keeps them (a locator: ids for Discord, a key for the others, plus a cached
+URL with its expiry, never trusted on its own).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+if TYPE_CHECKING:
+    from junefs.backends.base import Locator
+
+
+class Server(models.Model):
+    """A guild and its system channels (parts, thumbnails, archive)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    guild_id = models.BigIntegerField(null=True, blank=True, unique=True)
+    parts_channel_ids = models.JSONField(
+        default=list, blank=True, help_text="Discord channel ids that receive spanned parts."
+    )
+    thumbnails_channel_id = models.BigIntegerField(null=True, blank=True)
+    archive_channel_id = models.BigIntegerField(null=True, blank=True)
+    attachment_limit = models.PositiveBigIntegerField(
+        null=True,
+        blank=True,
+        help_text="Largest attachment this guild accepts, in bytes (boost tiers raise it). "
+        "Empty means the backend's default.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def default(cls) -> Server:
+        """The server new folders go to when none is named."""
+        server = cls.objects.order_by("id").first()
+        if server is None:
+            server, _ = cls.objects.get_or_create(name="Sequenzia")
+        return server
+
+
+class Channel(models.Model):
+    """A folder. Categories group folders; classes group categories."""
+
+    server = models.ForeignKey(Server, on_delete=models.PROTECT, related_name="channels")
+    name = models.CharField(max_length=100)
+    category = models.CharField(max_length=100, blank=True)
+    class_name = models.CharField("class", max_length=100, blank=True)
+    description = models.TextField(blank=True)
+    nsfw = models.BooleanField("NSFW", default=False)
+    position = models.IntegerField(default=0)
+    discord_channel_id = models.BigIntegerField(
+        null=True, blank=True, unique=True, help_text="The Discord channel this folder mirrors."
+    )
+    keep_cached = models.BooleanField(
+        default=False, help_text="Keep this folder's files in the local cache (autofetch)."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["class_name", "category", "position", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["server", "name"], name="channel_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class File(models.Model):
+    """One stored item, in one folder."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "pending"
+        UPLOADING = "uploading", "uploading"
+        COMPLETE = "complete", "complete"
+        FAILED = "failed", "failed"
+        MISSING = "missing", "missing"
+        DAMAGED = "damaged", "damaged"
+
+    class Kind(models.TextChoices):
+        IMAGE = "image", "image"
+        VIDEO = "video", "video"
+        AUDIO = "audio", "audio"
+        OTHER = "other", "other"
+
+    class Preview(models.TextChoices):
+        READY = "ready", "ready"
+        NONE = "none", "no preview for this type"
+        UNAVAILABLE = "unavailable", "no preview (tool missing)"
+        FAILED = "failed", "preview failed"
+
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="files")
+    name = models.CharField(max_length=255)
+    original_name = models.CharField(
+        max_length=255, blank=True, help_text="The name as given, before it was made safe."
+    )
+    description = models.TextField(blank=True)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    mime = models.CharField("MIME type", max_length=100)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    orientation = models.PositiveSmallIntegerField(
+        default=1, help_text="EXIF orientation (1-8); width/height are as displayed."
+    )
+    duration = models.FloatField(null=True, blank=True, help_text="Seconds, for video/audio.")
+    color_r = models.PositiveSmallIntegerField(null=True, blank=True)
+    color_g = models.PositiveSmallIntegerField(null=True, blank=True)
+    color_b = models.PositiveSmallIntegerField(null=True, blank=True)
+    is_dark = models.BooleanField(null=True, blank=True)
+    phash = models.BigIntegerField(
+        null=True, blank=True, help_text="64-bit perceptual hash (signed), for near duplicates."
+    )
+    preview = models.CharField(max_length=12, choices=Preview.choices, default=Preview.NONE)
+    preview_note = models.CharField(max_length=255, blank=True)
+
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    state_note = models.TextField(blank=True)
+    backend = models.CharField(max_length=20)
+    part_size = models.PositiveBigIntegerField()
+    part_count = models.PositiveIntegerField()
+    discord_message_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    discord_attachment_id = models.BigIntegerField(null=True, blank=True)
+
+    created_at = models.DateTimeField(
+        default=timezone.now, help_text="When the content was made or posted (UTC)."
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now, help_text="When it entered (UTC).")
+    updated_at = models.DateTimeField(auto_now=True)
+    upload_lease_until = models.DateTimeField(null=True, blank=True)
+    uploader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # The same bytes once per folder; other folders share the parts.
+            models.UniqueConstraint(fields=["channel", "sha256"], name="file_unique_per_channel"),
+        ]
+        indexes = [
+            models.Index(fields=["channel", "-created_at", "-id"], name="file_channel_date"),
+            models.Index(fields=["-created_at", "-id"], name="file_date"),
+            models.Index(fields=["sha256"], name="file_sha256"),
+            models.Index(fields=["state", "updated_at"], name="file_state"),
+            models.Index(fields=["channel", "name"], name="file_channel_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.id})"
+
+    @property
+    def color_hex(self) -> str:
+        if self.color_r is None or self.color_g is None or self.color_b is None:
+            return ""
+        return f"#{self.color_r:02x}{self.color_g:02x}{self.color_b:02x}"
+
+    @property
+    def extension(self) -> str:
+        _, dot, ext = self.name.rpartition(".")
+        return ext.lower() if dot else ""
+
+
+class StoredObject(models.Model):
+    """Bytes a backend holds: what they are, and where (the locator)."""
+
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    backend = models.CharField(
+        max_length=20, blank=True, help_text="Empty until the backend confirmed the bytes."
+    )
+    key = models.CharField(max_length=400, blank=True, help_text="Path or key (local, storages).")
+    channel_id = models.BigIntegerField(null=True, blank=True)
+    message_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    attachment_id = models.BigIntegerField(null=True, blank=True)
+    url = models.TextField(blank=True, help_text="Cached download URL; see url_expires_at.")
+    url_expires_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def confirmed(self) -> bool:
+        return bool(self.backend)
+
+    @property
+    def locator(self) -> Locator:
+        from junefs.backends.base import Locator
+
+        return Locator(
+            backend=self.backend,
+            key=self.key,
+            channel_id=self.channel_id,
+            message_id=self.message_id,
+            attachment_id=self.attachment_id,
+            url=self.url,
+            url_expires_at=self.url_expires_at,
+        )
+
+    def set_locator(self, locator: Locator) -> None:
+        self.backend = locator.backend
+        self.key = locator.key
+        self.channel_id = locator.channel_id
+        self.message_id = locator.message_id
+        self.attachment_id = locator.attachment_id
+        self.url = locator.url
+        self.url_expires_at = locator.url_expires_at
+        self.confirmed_at = timezone.now()
+
+    LOCATOR_FIELDS = (
+        "backend",
+        "key",
+        "channel_id",
+        "message_id",
+        "attachment_id",
+        "url",
+        "url_expires_at",
+        "confirmed_at",
+    )
+
+
+class Part(StoredObject):
+    """One spanned piece of a file: bytes [offset, offset + size)."""
+
+    file = models.ForeignKey(File, on_delete=models.CASCADE, related_name="parts")
+    index = models.PositiveIntegerField()
+    offset = models.PositiveBigIntegerField()
+
+    class Meta:
+        ordering = ["file", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["file", "index"], name="part_unique_index"),
+        ]
+        indexes = [models.Index(fields=["sha256"], name="part_sha256")]
+
+    def __str__(self) -> str:
+        return f"part {self.index} of file {self.file_id}"
+
+
+class Thumbnail(StoredObject):
+    """The preview image of a file (WebP)."""
+
+    file = models.OneToOneField(File, on_delete=models.CASCADE, related_name="thumbnail")
+    mime = models.CharField(max_length=50, default="image/webp")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"thumbnail of file {self.file_id}"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SequenziaConfig(AppConfig):
+    name = "sequenzia"
+    verbose_name = "Sequenzia web"
