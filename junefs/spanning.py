@@ -144,47 +144,59 @@ class PartOpener(Protocol):
     def __call__(self, part: PartSpec) -> BinaryIO: ...
 
 
-def read_verified_part(
-    part: PartSpec, opener: PartOpener, *, file_id: int | None = None
-) -> tempfile.SpooledTemporaryFile[bytes]:
-    """Fetch one part into a spool and check its size and sha256.
+def check_part(
+    part: PartSpec,
+    opener: PartOpener,
+    *,
+    file_id: int | None = None,
+    sink: BinaryIO | None = None,
+) -> None:
+    """Read one part, checking its size and sha256; copy it into ``sink`` if given.
 
-    Returns the spool rewound to its start. Raises :class:`PartDamaged`
-    naming the part when the bytes are not the ones recorded.
+    Raises :class:`PartDamaged` naming the part when the bytes cannot be
+    read or are not the ones recorded.
     """
-    spool: tempfile.SpooledTemporaryFile[bytes] = tempfile.SpooledTemporaryFile(
-        max_size=SPOOL_IN_MEMORY
-    )
     digest = hashlib.sha256()
     size = 0
     try:
         source = opener(part)
     except Exception as exc:
-        spool.close()
         raise PartDamaged(file_id, part.index, f"cannot be read: {exc}") from exc
     try:
         with source:
             while chunk := source.read(CHUNK_SIZE):
                 size += len(chunk)
                 if size > part.size:
-                    raise PartDamaged(file_id, part.index, f"longer than its {part.size} bytes")
+                    raise PartDamaged(file_id, part.index, f"is longer than its {part.size} bytes")
                 digest.update(chunk)
-                spool.write(chunk)
+                if sink is not None:
+                    sink.write(chunk)
     except PartDamaged:
-        spool.close()
         raise
     except Exception as exc:
-        spool.close()
         raise PartDamaged(file_id, part.index, f"read failed: {exc}") from exc
     if size != part.size:
-        spool.close()
         raise PartDamaged(file_id, part.index, f"has {size} bytes, expected {part.size}")
     actual = digest.hexdigest()
     if actual != part.sha256:
+        raise PartDamaged(file_id, part.index, f"sha256 is {actual}, expected {part.sha256}")
+
+
+def read_verified_part(
+    part: PartSpec, opener: PartOpener, *, file_id: int | None = None
+) -> tempfile.SpooledTemporaryFile[bytes]:
+    """Fetch one part into a spool (memory, then disk past a few MiB), verified.
+
+    Returns the spool rewound to its start; nothing of a bad part escapes.
+    """
+    spool: tempfile.SpooledTemporaryFile[bytes] = tempfile.SpooledTemporaryFile(  # noqa: SIM115
+        max_size=SPOOL_IN_MEMORY
+    )
+    try:
+        check_part(part, opener, file_id=file_id, sink=spool)  # type: ignore[arg-type]
+    except BaseException:
         spool.close()
-        raise PartDamaged(
-            file_id, part.index, f"sha256 is {actual}, expected {part.sha256}"
-        )
+        raise
     spool.seek(0)
     return spool
 
@@ -227,7 +239,11 @@ def join(
 
 def parts_for_range(parts: Iterable[PartSpec], start: int, end: int) -> list[PartSpec]:
     """The parts that hold bytes ``[start, end)`` (end exclusive), in order."""
-    return [p for p in sorted(parts, key=lambda p: p.index) if p.offset < end and p.offset + p.size > start]
+    return [
+        p
+        for p in sorted(parts, key=lambda p: p.index)
+        if p.offset < end and p.offset + p.size > start
+    ]
 
 
 def copy_verified(

@@ -188,7 +188,11 @@ class ContentStore:
             buffer = bytearray(CHUNK_SIZE)
             view = memoryview(buffer)
             while True:
-                n = stream.readinto(view) if hasattr(stream, "readinto") else _read_into(stream, view)
+                n = (
+                    stream.readinto(view)
+                    if hasattr(stream, "readinto")
+                    else _read_into(stream, view)
+                )
                 if not n:
                     break
                 chunk = view[:n]

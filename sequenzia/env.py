@@ -47,8 +47,7 @@ class Env:
         if lowered in _FALSE:
             return False
         raise ImproperlyConfigured(
-            f"{name}={value!r} is not a boolean; use one of "
-            f"{sorted(_TRUE)} or {sorted(_FALSE)}"
+            f"{name}={value!r} is not a boolean; use one of {sorted(_TRUE)} or {sorted(_FALSE)}"
         )
 
     def int(
@@ -87,9 +86,7 @@ class Env:
     def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
         value = self.str(name, default).lower()
         if value not in choices:
-            raise ImproperlyConfigured(
-                f"{name}={value!r} is not one of: {', '.join(choices)}"
-            )
+            raise ImproperlyConfigured(f"{name}={value!r} is not one of: {', '.join(choices)}")
         return value
 
     def list(self, name: str, default: list[str] | None = None) -> list[str]:

@@ -41,6 +41,8 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env.str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+LOGIN_URL = "/admin/login/"
+LOGIN_REDIRECT_URL = "/"
 
 INSTALLED_APPS = [
     "daphne",
@@ -61,6 +63,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -103,6 +106,9 @@ elif _db["ENGINE"] == "django.db.backends.sqlite3":
     _db.setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
     )
+    # The test database is a file, so a worker or server started by a test
+    # (a separate process) sees the same data.
+    _db.setdefault("TEST", {}).setdefault("NAME", str(DATA_DIR / "test.sqlite3"))
 _db["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", 0, minimum=0)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -174,6 +180,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+# The periodic schedule, as data. Apps add their entries here.
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "resume-unfinished-uploads": {"task": "junefs.resume_uploads", "schedule": 300.0},
+    "remove-stale-store-temps": {"task": "junefs.remove_stale_temps", "schedule": 3600.0},
+}
 
 # --- JuneFS ------------------------------------------------------------------
 
@@ -233,6 +244,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
 
 LOGGING = {
     "version": 1,

@@ -26,7 +26,9 @@ def get_backend(name: str | None = None) -> Backend:
     try:
         module_name, class_name = REGISTRY[name].split(":")
     except KeyError:
-        raise ValueError(f"unknown storage backend {name!r}; known: {', '.join(REGISTRY)}") from None
+        raise ValueError(
+            f"unknown storage backend {name!r}; known: {', '.join(REGISTRY)}"
+        ) from None
     backend_class = getattr(import_module(module_name), class_name)
     backend: Backend = backend_class()
     return backend

@@ -17,7 +17,10 @@ import abc
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import BinaryIO, ClassVar
+from typing import TYPE_CHECKING, BinaryIO, ClassVar
+
+if TYPE_CHECKING:
+    from junefs.models import Channel, File
 
 MiB = 1024 * 1024
 
@@ -66,7 +69,9 @@ class Backend(abc.ABC):
         return self.default_part_size
 
     @abc.abstractmethod
-    def put(self, stream: BinaryIO, *, size: int, sha256: str, name: str, target: Target) -> Locator:
+    def put(
+        self, stream: BinaryIO, *, size: int, sha256: str, name: str, target: Target
+    ) -> Locator:
         """Store exactly ``size`` bytes read from ``stream``; check they hash to ``sha256``."""
 
     @abc.abstractmethod
@@ -87,3 +92,21 @@ class Backend(abc.ABC):
     def refresh(self, locators: Sequence[Locator]) -> list[Locator]:
         """Locators with fresh URLs, in the same order. Backends without URLs return them as-is."""
         return list(locators)
+
+    # --- hooks for backends that show files where people look (Discord) ---
+
+    def publish(self, file: File) -> None:
+        """Announce a file whose parts are all stored (Discord posts its parent message)."""
+        return None
+
+    def republish(self, file: File, old_channel: Channel) -> None:
+        """The file moved folders or was renamed; update what ``publish`` showed."""
+        return None
+
+    def unpublish(self, file: File) -> None:
+        """The file is being deleted; remove what ``publish`` showed."""
+        return None
+
+    def cleanup_failed_upload(self, file: File) -> None:
+        """An upload failed; remove anything sent that no Part records."""
+        return None

@@ -19,7 +19,9 @@ class LocalBackend(Backend):
     def __init__(self, root: Path | str | None = None) -> None:
         self.store = ContentStore(root or settings.JUNEFS_LOCAL_BACKEND_DIR)
 
-    def put(self, stream: BinaryIO, *, size: int, sha256: str, name: str, target: Target) -> Locator:
+    def put(
+        self, stream: BinaryIO, *, size: int, sha256: str, name: str, target: Target
+    ) -> Locator:
         entry = self.store.put_stream(stream, ext="part", expected_sha256=sha256, max_size=size)
         if entry.size != size:
             raise IntegrityError(f"wrote {entry.size} bytes, expected {size}")

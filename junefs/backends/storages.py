@@ -55,7 +55,9 @@ class StoragesBackend(Backend):
         check_sha256(sha256)
         return f"parts/{sha256[:2]}/{sha256[2:4]}/{sha256}.part"
 
-    def put(self, stream: BinaryIO, *, size: int, sha256: str, name: str, target: Target) -> Locator:
+    def put(
+        self, stream: BinaryIO, *, size: int, sha256: str, name: str, target: Target
+    ) -> Locator:
         key = self.key_for(sha256)
         try:
             if self.storage.exists(key) and self.storage.size(key) == size:

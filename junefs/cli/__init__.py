@@ -1,0 +1,17 @@
+"""Subcommands of ``python manage.py junefs``: one module each.
+
+Every module has ``help``, ``add_arguments(parser)`` and
+``handle(command, options)``. Bad input raises ``CommandError`` (one line,
+non-zero exit); long operations show a progress bar on a terminal.
+"""
+
+from junefs.cli import channels, download, ls, rm, upload, verify
+
+SUBCOMMANDS = {
+    "upload": upload,
+    "download": download,
+    "ls": ls,
+    "verify": verify,
+    "rm": rm,
+    "channels": channels,
+}

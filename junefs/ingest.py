@@ -1,0 +1,424 @@
+"""Ingest: the one way a file enters JuneFS.
+
+An ordered list of small steps, each with one job, in the spirit of
+paperless' consume plugins. A step reads and fills the shared
+:class:`IngestContext`; it raises :class:`~junefs.errors.IngestRejected` to
+refuse the input (with a message a person can act on), or returns ``False``
+to end the run early with what is already there (a duplicate).
+
+The bytes are read exactly once: ``Receive`` copies the stream into the local
+store while hashing the whole and every part in the same pass. Nothing is
+recorded until every check passed, and a rejected input leaves nothing
+behind (no staged object, no thumbnail, no row).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO, Literal, Protocol
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from junefs import media
+from junefs.backends import Backend, get_backend, part_size_for
+from junefs.errors import IngestRejected
+from junefs.models import Channel, File, Part, Thumbnail
+from junefs.names import clean_name
+from junefs.sniff import SNIFF_BYTES, Sniffed, sniff
+from junefs.spanning import SpanHasher, SpanPlan
+from junefs.store import ContentStore, StoredEntry, get_store
+from junefs.upload import part_target
+
+if TYPE_CHECKING:
+    from authware.models import User
+
+log = logging.getLogger(__name__)
+
+UploadMode = Literal["queue", "inline", "none"]
+#: Image formats Pillow decodes itself: failing to read one means the file is bad.
+PILLOW_NATIVE = {"image/jpeg", "image/png", "image/gif", "image/webp", "image/bmp", "image/tiff"}
+
+
+@dataclass
+class IngestRequest:
+    stream: BinaryIO
+    name: str
+    channel: Channel
+    created_at: datetime | None = None
+    uploader: User | None = None
+    description: str = ""
+    upload: UploadMode = "queue"
+
+
+@dataclass
+class IngestContext:
+    request: IngestRequest
+    store: ContentStore
+    backend: Backend
+    part_size: int
+    staged: StoredEntry | None = None
+    plan: SpanPlan | None = None
+    sniffed: Sniffed | None = None
+    name: str = ""
+    facts: media.VisualFacts | None = None
+    duration: float | None = None
+    dimensions: tuple[int | None, int | None] = (None, None)
+    preview: str = File.Preview.NONE
+    preview_note: str = ""
+    thumbnail: StoredEntry | None = None
+    existing: File | None = None
+    sibling: File | None = None
+    file: File | None = None
+    created_objects: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    file: File
+    duplicate: bool
+
+
+class Step(Protocol):
+    name: str
+
+    def run(self, ctx: IngestContext) -> bool: ...
+
+
+class Receive:
+    """Copy the stream into the store, hashing the whole and each part in one pass."""
+
+    name = "receive"
+
+    def run(self, ctx: IngestContext) -> bool:
+        limit = settings.JUNEFS_MAX_FILE_SIZE or None
+        hasher = SpanHasher(ctx.part_size)
+        writer = ctx.store.writer(max_size=limit)
+        head = bytearray()
+        try:
+            while chunk := ctx.request.stream.read(1024 * 1024):
+                writer.write(chunk)
+                hasher.update(chunk)
+                if len(head) < SNIFF_BYTES:
+                    head += chunk[: SNIFF_BYTES - len(head)]
+            if writer.size == 0:
+                raise IngestRejected("the file is empty (0 bytes)")
+            ctx.sniffed = sniff(bytes(head))
+            ctx.staged = writer.commit(ext=ctx.sniffed.ext)
+        except IngestRejected as exc:
+            writer.abort()
+            if limit and writer.size > limit:
+                raise IngestRejected(
+                    f"the file is larger than the limit of {limit} bytes (JUNEFS_MAX_FILE_SIZE)"
+                ) from None
+            raise exc from None
+        except BaseException:
+            writer.abort()
+            raise
+        if ctx.staged.created:
+            ctx.created_objects.append(ctx.staged.sha256)
+        ctx.plan = hasher.finish()
+        return True
+
+
+class CleanName:
+    """A safe name whose extension matches the content."""
+
+    name = "clean-name"
+
+    def run(self, ctx: IngestContext) -> bool:
+        ctx.name = clean_name(ctx.request.name, ctx.sniffed)
+        return True
+
+
+class FindDuplicate:
+    """Same bytes in the same folder: keep the one we have. Elsewhere: reuse its parts."""
+
+    name = "find-duplicate"
+
+    def run(self, ctx: IngestContext) -> bool:
+        assert ctx.staged is not None
+        sha256 = ctx.staged.sha256
+        ctx.existing = File.objects.filter(channel=ctx.request.channel, sha256=sha256).first()
+        if ctx.existing is not None:
+            return False
+        ctx.sibling = (
+            File.objects.filter(sha256=sha256)
+            .exclude(state__in=[File.State.DAMAGED, File.State.MISSING])
+            .order_by("id")
+            .first()
+        )
+        return True
+
+
+class Probe:
+    """Dimensions, orientation, colour, darkness, perceptual hash and thumbnail."""
+
+    name = "probe"
+
+    def run(self, ctx: IngestContext) -> bool:
+        assert ctx.staged is not None and ctx.sniffed is not None
+        if ctx.sibling is not None and ctx.sibling.preview != File.Preview.FAILED:
+            return True  # the same bytes were probed already; RecordFile copies the facts
+        if ctx.sniffed.kind == "image" and not ctx.sniffed.active:
+            self._image(ctx)
+        elif ctx.sniffed.kind == "video":
+            self._video(ctx)
+        else:
+            ctx.preview, ctx.preview_note = File.Preview.NONE, f"no preview for {ctx.sniffed.mime}"
+        return True
+
+    def _image(self, ctx: IngestContext) -> None:
+        assert ctx.staged is not None and ctx.sniffed is not None
+        try:
+            ctx.facts = media.probe_image(ctx.staged.path)
+        except IngestRejected:
+            if ctx.sniffed.mime in PILLOW_NATIVE:
+                raise
+            ctx.preview = File.Preview.NONE
+            ctx.preview_note = f"no decoder for {ctx.sniffed.mime}"
+            return
+        ctx.preview = File.Preview.READY
+        ctx.dimensions = (ctx.facts.width, ctx.facts.height)
+
+    def _video(self, ctx: IngestContext) -> None:
+        assert ctx.staged is not None
+        probe = media.probe_video(ctx.staged.path)
+        ctx.duration = probe.duration
+        ctx.dimensions = (probe.width, probe.height)
+        ctx.facts = probe.facts
+        if probe.facts is not None:
+            ctx.preview = File.Preview.READY
+        elif not probe.available:
+            ctx.preview, ctx.preview_note = File.Preview.UNAVAILABLE, probe.note
+        else:
+            ctx.preview, ctx.preview_note = File.Preview.FAILED, probe.note
+
+
+class StoreThumbnail:
+    """Keep the thumbnail in the store until it is uploaded with the parts."""
+
+    name = "store-thumbnail"
+
+    def run(self, ctx: IngestContext) -> bool:
+        if ctx.facts is not None:
+            ctx.thumbnail = ctx.store.put_bytes(ctx.facts.thumbnail.data, ext="webp")
+            if ctx.thumbnail.created:
+                ctx.created_objects.append(ctx.thumbnail.sha256)
+        return True
+
+
+class RecordFile:
+    """Write the File, its Parts and Thumbnail in one transaction."""
+
+    name = "record"
+
+    def run(self, ctx: IngestContext) -> bool:
+        assert ctx.staged is not None and ctx.plan is not None and ctx.sniffed is not None
+        request = ctx.request
+        try:
+            with transaction.atomic():
+                file = File(
+                    channel=request.channel,
+                    name=ctx.name,
+                    original_name=request.name[:255],
+                    description=request.description,
+                    size=ctx.staged.size,
+                    sha256=ctx.staged.sha256,
+                    mime=ctx.sniffed.mime,
+                    kind=ctx.sniffed.kind,
+                    backend=ctx.backend.name,
+                    part_size=ctx.plan.part_size,
+                    part_count=len(ctx.plan.parts),
+                    created_at=request.created_at or timezone.now(),
+                    uploader=request.uploader,
+                    preview=ctx.preview,
+                    preview_note=ctx.preview_note[:255],
+                    duration=ctx.duration,
+                    width=ctx.dimensions[0],
+                    height=ctx.dimensions[1],
+                )
+                if ctx.facts is not None:
+                    file.orientation = ctx.facts.orientation
+                    file.color_r, file.color_g, file.color_b = ctx.facts.color
+                    file.is_dark = ctx.facts.is_dark
+                    file.phash = ctx.facts.phash
+                if ctx.sibling is not None and ctx.facts is None:
+                    copy_facts(ctx.sibling, file)
+                file.save()
+                self._record_parts(ctx, file)
+                self._record_thumbnail(ctx, file)
+        except IntegrityError:
+            # Another ingest of the same bytes into the same folder won the race.
+            existing = File.objects.filter(
+                channel=request.channel, sha256=ctx.staged.sha256
+            ).first()
+            if existing is None:
+                raise
+            ctx.existing = existing
+            return False
+        ctx.file = file
+        ctx.created_objects.clear()  # recorded: nothing to clean up any more
+        return True
+
+    def _record_parts(self, ctx: IngestContext, file: File) -> None:
+        assert ctx.plan is not None
+        reusable = {}
+        sibling = ctx.sibling
+        if sibling is not None and sibling.backend == file.backend:
+            reusable = {(p.index, p.sha256): p for p in sibling.parts.exclude(backend="")}
+        parts = []
+        for spec in ctx.plan.parts:
+            part = Part(
+                file=file, index=spec.index, offset=spec.offset, size=spec.size, sha256=spec.sha256
+            )
+            donor = reusable.get((spec.index, spec.sha256))
+            if donor is not None:
+                for name in Part.LOCATOR_FIELDS:
+                    setattr(part, name, getattr(donor, name))
+            parts.append(part)
+        Part.objects.bulk_create(parts)
+
+    def _record_thumbnail(self, ctx: IngestContext, file: File) -> None:
+        if ctx.thumbnail is not None and ctx.facts is not None:
+            Thumbnail.objects.create(
+                file=file,
+                sha256=ctx.thumbnail.sha256,
+                size=ctx.thumbnail.size,
+                width=ctx.facts.thumbnail.width,
+                height=ctx.facts.thumbnail.height,
+            )
+        elif ctx.sibling is not None and hasattr(ctx.sibling, "thumbnail"):
+            donor = ctx.sibling.thumbnail
+            thumb = Thumbnail(
+                file=file,
+                sha256=donor.sha256,
+                size=donor.size,
+                width=donor.width,
+                height=donor.height,
+            )
+            if donor.backend == file.backend:
+                for name in Thumbnail.LOCATOR_FIELDS:
+                    setattr(thumb, name, getattr(donor, name))
+            thumb.save()
+
+
+class QueueUpload:
+    """Hand the file to the upload task (or upload it here, for the CLI)."""
+
+    name = "queue-upload"
+
+    def run(self, ctx: IngestContext) -> bool:
+        assert ctx.file is not None
+        file_id = ctx.file.id
+        mode = ctx.request.upload
+        if mode == "queue":
+            from junefs.tasks import upload_file_task
+
+            transaction.on_commit(lambda: upload_file_task.delay(file_id))
+        elif mode == "inline":
+            from junefs.upload import upload_file
+
+            upload_file(file_id)
+            ctx.file.refresh_from_db()
+        return True
+
+
+STEPS: Sequence[Step] = (
+    Receive(),
+    CleanName(),
+    FindDuplicate(),
+    Probe(),
+    StoreThumbnail(),
+    RecordFile(),
+    QueueUpload(),
+)
+
+
+def copy_facts(source: File, target: File) -> None:
+    """Copy what probing found from a file with the same bytes."""
+    for name in (
+        "width",
+        "height",
+        "orientation",
+        "duration",
+        "color_r",
+        "color_g",
+        "color_b",
+        "is_dark",
+        "phash",
+        "preview",
+        "preview_note",
+    ):
+        setattr(target, name, getattr(source, name))
+
+
+def ingest(request: IngestRequest, *, steps: Sequence[Step] = STEPS) -> IngestResult:
+    """Run every step; return the new File, or the one already holding these bytes."""
+    backend = get_backend()
+    ctx = IngestContext(
+        request=request,
+        store=get_store(),
+        backend=backend,
+        part_size=part_size_for(backend, part_target(request.channel.server)),
+    )
+    try:
+        for step in steps:
+            if not step.run(ctx):
+                break
+    except BaseException:
+        _discard(ctx)
+        raise
+    if ctx.file is not None:
+        return IngestResult(ctx.file, duplicate=False)
+    _discard(ctx)
+    if ctx.existing is not None:
+        return IngestResult(ctx.existing, duplicate=True)
+    raise IngestRejected("ingest stopped before the file was recorded")  # pragma: no cover
+
+
+def _discard(ctx: IngestContext) -> None:
+    """Drop store objects this run created that no recorded file needs."""
+    for sha256 in ctx.created_objects:
+        in_use = (
+            File.objects.filter(sha256=sha256).exists()
+            or Thumbnail.objects.filter(sha256=sha256).exists()
+        )
+        if not in_use:
+            ctx.store.delete(sha256)
+
+
+def ingest_path(
+    path: Path | str,
+    channel: Channel,
+    *,
+    name: str | None = None,
+    upload: UploadMode = "queue",
+    uploader: User | None = None,
+) -> IngestResult:
+    """Ingest a file on disk; its modification time becomes the creation time."""
+    path = Path(path)
+    try:
+        handle = path.open("rb")
+    except IsADirectoryError:
+        raise IngestRejected(f"{path} is a folder, not a file") from None
+    except OSError as exc:
+        raise IngestRejected(f"cannot read {path}: {exc.strerror or exc}") from None
+    with handle:
+        created = datetime.fromtimestamp(os.fstat(handle.fileno()).st_mtime, tz=UTC)
+        return ingest(
+            IngestRequest(
+                stream=handle,
+                name=name or path.name,
+                channel=channel,
+                created_at=created,
+                upload=upload,
+                uploader=uploader,
+            )
+        )
