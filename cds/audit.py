@@ -175,6 +175,7 @@ class AuditLog:
         """Flush from a thread of its own (connections opened and closed here)."""
         close_old_connections()
         try:
+            stats.flush()
             self.flush()
         except Exception:
             log.exception("could not write the access audit; will retry")
@@ -187,6 +188,7 @@ audit_log = AuditLog()
 
 @atexit.register
 def _flush_at_exit() -> None:
+    stats.flush()
     if audit_log.pending():
         audit_log.flush_quietly()
 

@@ -46,12 +46,6 @@ WRITE_SIZE = 1024 * 1024
 URL_MARGIN = timedelta(minutes=5)
 
 
-def count_later(name: str, amount: int = 1) -> None:
-    """Count without making the event loop wait on the cache server."""
-    with contextlib.suppress(RuntimeError):
-        asyncio.get_running_loop().run_in_executor(None, stats.count, name, amount)
-
-
 # --- single flight ----------------------------------------------------------
 
 _flights: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Task[Path]]] = (
@@ -191,11 +185,11 @@ class Obtainer:
                 open_verified, path, offset, segment.size, segment.sha256
             )
             if verified is not None:
-                count_later("cache_hits")
+                stats.count("cache_hits")
                 return verified
             if await run_io(path.exists):
                 await run_io(partial(path.unlink, missing_ok=True))
-                count_later("cache_corrupt")
+                stats.count("cache_corrupt")
                 log.warning(
                     "cached object %s failed its sha256 check for part %s of %s; dropped",
                     path.name,
@@ -224,7 +218,7 @@ class Obtainer:
                         failures,
                     )
                     if found is not None:
-                        count_later("peer_fetches")
+                        stats.count("peer_fetches")
                         return found
             backend_outcome = await self._from_backend(segment, failures)
             if isinstance(backend_outcome, Path):
@@ -249,7 +243,7 @@ class Obtainer:
                 source, lambda loc=locator: backend.stream(loc), segment, failures
             )
             if found is not None:
-                count_later("backend_fetches")
+                stats.count("backend_fetches")
                 return found
             if failures[-1].outcome is Outcome.MISSING:
                 break
@@ -274,18 +268,18 @@ class Obtainer:
             )
         except IntegrityError as exc:
             failures.append(SourceFailure(source, Outcome.BAD, str(exc)))
-            count_later("peer_bad_copies" if source.startswith("peer") else "backend_bad_copies")
+            stats.count("peer_bad_copies" if source.startswith("peer") else "backend_bad_copies")
             log.warning("%s sent a bad copy of %s: %s", source, segment.sha256, exc)
             return None
         except ObjectMissing as exc:
             failures.append(SourceFailure(source, Outcome.MISSING, str(exc)))
             if source.startswith("peer"):
-                count_later("peer_misses")
+                stats.count("peer_misses")
             return None
         except (BackendError, OSError, TimeoutError) as exc:
             failures.append(SourceFailure(source, Outcome.UNREACHABLE, str(exc)))
             if source.startswith("peer"):
-                count_later("peer_misses")
+                stats.count("peer_misses")
             log.warning("%s could not send %s: %s", source, segment.sha256, exc)
             return None
         return entry.path

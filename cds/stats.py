@@ -8,7 +8,10 @@ backend fetches), not for billing.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
+from collections import Counter
 
 from django.core.cache import cache
 
@@ -39,23 +42,55 @@ COUNTERS: dict[str, str] = {
 }
 
 
+_pending: Counter[str] = Counter()
+_lock = threading.Lock()
+
+
 def count(name: str, amount: int = 1) -> None:
-    """Add ``amount`` to a counter. Never raises: counting must not break serving."""
+    """Add ``amount`` to a counter. Never blocks an event loop, never raises.
+
+    In async code the count waits in this process until the next
+    :func:`flush` (the audit writer thread flushes every few seconds, and
+    :func:`snapshot` flushes first); elsewhere it goes to the cache at once.
+    """
     if name not in COUNTERS:
         raise ValueError(f"unknown CDS counter {name!r}")
-    key = PREFIX + name
+    with _lock:
+        _pending[name] += amount
+    if not _in_event_loop():
+        flush()
+
+
+def _in_event_loop() -> bool:
     try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def flush() -> None:
+    """Move the counts waiting in this process into the cache."""
+    with _lock:
+        pending = dict(_pending)
+        _pending.clear()
+    for name, amount in pending.items():
+        key = PREFIX + name
         try:
-            cache.incr(key, amount)
-        except ValueError:  # not there yet
-            if not cache.add(key, amount, timeout=None):
+            try:
                 cache.incr(key, amount)
-    except Exception:  # the cache server is down: log, keep serving
-        log.warning("could not count %s", name, exc_info=True)
+            except ValueError:  # not there yet
+                if not cache.add(key, amount, timeout=None):
+                    cache.incr(key, amount)
+        except Exception:  # the cache server is down: keep the count for later
+            with _lock:
+                _pending[name] += amount
+            log.warning("could not write the CDS counter %s", name, exc_info=True)
 
 
 def snapshot() -> dict[str, int]:
-    """Every counter's value (0 for those never counted)."""
+    """Every counter's value (0 for those never counted). Blocking: not in an event loop."""
+    flush()
     try:
         values = cache.get_many([PREFIX + name for name in COUNTERS])
     except Exception:
@@ -65,4 +100,6 @@ def snapshot() -> dict[str, int]:
 
 
 def reset() -> None:
+    with _lock:
+        _pending.clear()
     cache.delete_many([PREFIX + name for name in COUNTERS])

@@ -17,9 +17,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_http_methods
 
 from authware import access
-from cds import blocklist
+from cds import blocklist, stats
 from cds.audit import AuditEntry, Requester, audit_log, client_ip, requester_of
-from cds.fetch import count_later
 from cds.models import AccessRecord, BlockedHash
 from cds.objects import NotServable, Servable, file_servable, object_servable, thumbnail_servable
 from cds.peers import peer_node
@@ -76,7 +75,7 @@ async def _serve(
         entry.error = f"blocked: {found.blocked.reason}"
         entry.finish()
         audit_log.record(entry)
-        count_later("blocked")
+        stats.count("blocked")
         return blocklist.refusal(found.blocked)
     download = request.GET.get("download") in ("1", "true", "yes")
     return await respond(

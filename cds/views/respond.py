@@ -15,9 +15,9 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
-from cds import accel
+from cds import accel, stats
 from cds.audit import AuditEntry, audit_log
-from cds.fetch import Obtainer, count_later
+from cds.fetch import Obtainer
 from cds.headers import safety_headers
 from cds.integrity import SegmentUnavailable, mark_damaged
 from cds.io import run_io
@@ -89,7 +89,7 @@ async def respond(
         for name in ("ETag", "Last-Modified", "Cache-Control", "X-Content-Type-Options"):
             response[name] = headers[name]
         if verdict == 304:
-            count_later("not_modified")
+            stats.count("not_modified")
         return _finish(response, entry)
 
     try:
@@ -133,7 +133,7 @@ async def respond(
             entry.via, entry.status, entry.bytes_sent = "nginx", status, byte_range.length
             entry.finish()
             audit_log.record(entry)
-            count_later("accel_requests")
+            stats.count("accel_requests")
             return response
 
     stream = RangeStream(servable, byte_range, Obtainer(servable, store))
@@ -166,8 +166,8 @@ async def _send(stream: RangeStream, servable: Servable, entry: AuditEntry) -> A
         entry.bytes_sent = stream.sent
         entry.finish()
         audit_log.record(entry)
-        count_later("served_requests")
-        count_later("served_bytes", stream.sent)
+        stats.count("served_requests")
+        stats.count("served_bytes", stream.sent)
         if stream.complete and stream.range.length == servable.size:
             _after_full_read(servable)
 
@@ -185,13 +185,13 @@ def _after_full_read(servable: Servable) -> None:
 
 async def _record_failure(servable: Servable, problem: SegmentUnavailable) -> None:
     if problem.damaged:
-        count_later("integrity_failures")
+        stats.count("integrity_failures")
         if servable.kind in FILE_KINDS and servable.file_id is not None:
             await sync_to_async(mark_damaged)(servable.file_id, problem)
         else:
             log.error("%s %s has no good copy: %s", servable.kind, servable.sha256, problem)
     else:
-        count_later("unavailable")
+        stats.count("unavailable")
         log.warning("%s %s is out of reach: %s", servable.kind, servable.sha256, problem)
 
 

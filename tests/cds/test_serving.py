@@ -126,7 +126,7 @@ def test_non_ascii_names_and_download(settings, folder, admin_client):
     response = admin_client.get(f"/cds/f/{file.pk}/anything?download=1")
     assert response["Content-Type"] == "image/jpeg"
     assert response["Content-Disposition"] == (
-        "attachment; filename=\"Creme brulee .jpg\"; "
+        'attachment; filename="Creme brulee .jpg"; '
         "filename*=UTF-8''Cr%C3%A8me%20br%C3%BBl%C3%A9e%20%E5%86%99%E7%9C%9F.jpg"
     )
     assert body(response) == data
