@@ -47,6 +47,10 @@ class BlockedHash(models.Model):
         self.sha256 = self.sha256.strip().lower()
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
+    def clean_fields(self, exclude: object = None) -> None:
+        self.sha256 = self.sha256.strip().lower()  # pasted hashes are often upper case
+        super().clean_fields(exclude=exclude)  # type: ignore[arg-type]
+
 
 class AccessRecord(models.Model):
     """One request for bytes: who, what, how much, and how it ended."""

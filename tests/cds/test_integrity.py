@@ -71,7 +71,7 @@ def test_a_corrupt_unpacked_file_falls_back_to_its_parts(settings, folder, admin
 def test_corrupt_everywhere_marks_the_file_damaged_with_a_clear_error(
     any_backend, spanned, admin_client, caplog
 ):
-    file, data = spanned
+    file, _ = spanned
     bad = file.parts.get(index=2)
     flip_byte(backend_path(bad))
     caplog.set_level(logging.WARNING)
@@ -92,7 +92,7 @@ def test_corrupt_everywhere_marks_the_file_damaged_with_a_clear_error(
 
 def test_a_bad_part_later_in_the_file_cuts_the_stream(spanned, admin_client):
     """The first parts were sent already: the response is cut, never completed wrongly."""
-    file, data = spanned
+    file, _ = spanned
     flip_byte(backend_path(file.parts.get(index=3)))
     response = admin_client.get(file_url(file))
     assert response.status_code == 200  # parts 0-2 are good

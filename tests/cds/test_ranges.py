@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from cds.ranges import ByteRange, Unsatisfiable, evaluate_preconditions, parse_range
 from tests.cds.helpers import KiB, body, file_url, stored_file, uncache
