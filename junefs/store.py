@@ -26,6 +26,7 @@ from typing import BinaryIO
 from junefs.errors import IngestRejected, IntegrityError, ObjectMissing
 
 CHUNK_SIZE = 1024 * 1024
+OBJECT_MODE = 0o640
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _EXTENSION = re.compile(r"[a-z0-9]{1,10}")
 
@@ -89,6 +90,9 @@ class StoreWriter:
         if expected_sha256 is not None and digest != expected_sha256:
             self.abort()
             raise IntegrityError(f"content hashes to {digest}, expected {expected_sha256}")
+        # Group-readable, so a web server in the group can send objects
+        # itself (CDS's nginx offload); mkstemp creates them owner-only.
+        os.fchmod(self._fd, OBJECT_MODE)
         if durable:
             os.fsync(self._fd)
         os.close(self._fd)

@@ -125,8 +125,9 @@ async def respond(
     if accel.enabled():
         uri = await run_io(accel.offload_uri, servable, store)
         if uri is not None:
-            del headers["Content-Length"]
-            headers.pop("Content-Range", None)
+            # nginx sets these itself from the file and the Range it applies.
+            for name in ("Content-Length", "Content-Range", "Accept-Ranges"):
+                headers.pop(name, None)
             response = HttpResponse(headers=headers)
             response["X-Accel-Redirect"] = uri
             # nginx answers 200 or 206 and sends the bytes; record that.
