@@ -202,6 +202,10 @@ JUNEFS_STORE_DIR = Path(env.str("JUNEFS_STORE_DIR", str(DATA_DIR / "store"))).re
 JUNEFS_LOCAL_BACKEND_DIR = Path(
     env.str("JUNEFS_LOCAL_BACKEND_DIR", str(DATA_DIR / "objects"))
 ).resolve()
+# Read the local backend's objects over HTTP from this base URL instead of
+# from the folder (the folder served by a web server; writes still go to the
+# folder). Empty: read the folder.
+JUNEFS_LOCAL_BACKEND_URL = env.url("JUNEFS_LOCAL_BACKEND_URL", schemes=("http", "https"))
 # Part size in bytes for every backend; 0 means "the backend's own default"
 # (10 MiB minus multipart headroom for Discord).
 JUNEFS_MAX_PART_SIZE = env.int("JUNEFS_MAX_PART_SIZE", 0, minimum=0)
