@@ -22,7 +22,7 @@ from cds.ranges import ByteRange
 
 log = logging.getLogger(__name__)
 
-SEND_SIZE = 512 * 1024
+SEND_SIZE = 1024 * 1024
 
 
 class ObjectChanged(Exception):
