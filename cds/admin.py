@@ -6,11 +6,12 @@ import csv
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, StreamingHttpResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.html import format_html
 
+from authware.models import User
 from cds import stats
 from cds.models import AccessRecord, BlockedHash, ShareLink
 from cds.sharing import url_for
@@ -114,7 +115,9 @@ class AccessRecordAdmin(admin.ModelAdmin):
         return obj.range_text
 
     @admin.action(description="Export selected records as CSV")
-    def export_csv(self, request: HttpRequest, queryset: QuerySet[AccessRecord]) -> HttpResponse:
+    def export_csv(
+        self, request: HttpRequest, queryset: QuerySet[AccessRecord]
+    ) -> StreamingHttpResponse:
         fields = [
             "at",
             "kind",
@@ -141,11 +144,12 @@ class AccessRecordAdmin(admin.ModelAdmin):
     @admin.action(description="Block the hashes of the selected records (403)")
     def block_hashes(self, request: HttpRequest, queryset: QuerySet[AccessRecord]) -> None:
         hashes = set(queryset.exclude(sha256="").values_list("sha256", flat=True))
+        user = request.user if isinstance(request.user, User) else None
         created = 0
         for sha256 in hashes:
             _, made = BlockedHash.objects.get_or_create(
                 sha256=sha256,
-                defaults={"reason": "blocked from the access audit", "created_by": request.user},
+                defaults={"reason": "blocked from the access audit", "created_by": user},
             )
             created += made
         self.message_user(
@@ -191,8 +195,9 @@ class ShareLinkAdmin(admin.ModelAdmin):
         fixed = ("file", "expires_at") if obj is not None else ()
         return (*self.readonly_fields, *fixed)
 
-    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, object]:
-        return {"expires_at": timezone.now() + ShareLink.default_lifetime()}
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, str | list[str]]:
+        expires = timezone.now() + ShareLink.default_lifetime()
+        return {"expires_at": expires}  # type: ignore[dict-item] # the widget takes a datetime
 
     def save_model(self, request: HttpRequest, obj: ShareLink, form: object, change: bool) -> None:
         if not change:

@@ -77,11 +77,11 @@ def _join_into_store(file: File, store: ContentStore) -> None:
     backend = get_backend(file.backend)
     by_index = {p.index: p for p in parts}
 
-    def open_part(spec: PartSpec) -> BinaryIO:
-        path = cached.get(spec.index)
+    def open_part(part: PartSpec) -> BinaryIO:
+        path = cached.get(part.index)
         if path is not None and path.exists():
             return path.open("rb")
-        return backend.open(by_index[spec.index].locator)
+        return backend.open(by_index[part.index].locator)
 
     writer = store.writer(max_size=file.size)
     try:

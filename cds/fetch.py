@@ -213,7 +213,7 @@ class Obtainer:
                 for base_url in settings.CDS_PEERS:
                     found = await self._try(
                         f"peer {base_url}",
-                        lambda url=base_url: peers.stream_from_peer(url, segment.sha256),
+                        partial(peers.stream_from_peer, base_url, segment.sha256),
                         segment,
                         failures,
                     )
@@ -239,9 +239,7 @@ class Obtainer:
             except (BackendError, OSError) as exc:
                 failures.append(SourceFailure(source, Outcome.UNREACHABLE, str(exc)))
                 continue
-            found = await self._try(
-                source, lambda loc=locator: backend.stream(loc), segment, failures
-            )
+            found = await self._try(source, partial(backend.stream, locator), segment, failures)
             if found is not None:
                 stats.count("backend_fetches")
                 return found

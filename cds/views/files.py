@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from asgiref.sync import sync_to_async
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponseBase
 from django.views.decorators.http import require_http_methods
 
 from authware import access
@@ -55,7 +55,7 @@ async def _serve(
     file_id: int | None = None,
     sha256: str = "",
     cache_control: str | None = None,
-) -> HttpResponse:
+) -> HttpResponseBase:
     found = await sync_to_async(_find)(request, finder)
     entry = AuditEntry(
         kind=kind,
@@ -84,7 +84,7 @@ async def _serve(
 
 
 @require_http_methods(["GET", "HEAD"])
-async def serve_file(request: HttpRequest, file_id: int, filename: str = "") -> HttpResponse:
+async def serve_file(request: HttpRequest, file_id: int, filename: str = "") -> HttpResponseBase:
     """``/cds/f/<id>/<name>``: a file's bytes. The name is for people; the id decides."""
 
     def finder() -> tuple[Servable | None, Requester | None]:
@@ -94,7 +94,7 @@ async def serve_file(request: HttpRequest, file_id: int, filename: str = "") -> 
 
 
 @require_http_methods(["GET", "HEAD"])
-async def serve_thumbnail(request: HttpRequest, file_id: int) -> HttpResponse:
+async def serve_thumbnail(request: HttpRequest, file_id: int) -> HttpResponseBase:
     """``/cds/t/<id>.webp``: a file's preview image."""
 
     def finder() -> tuple[Servable | None, Requester | None]:
@@ -104,7 +104,7 @@ async def serve_thumbnail(request: HttpRequest, file_id: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "HEAD"])
-async def serve_by_hash(request: HttpRequest, sha256: str) -> HttpResponse:
+async def serve_by_hash(request: HttpRequest, sha256: str) -> HttpResponseBase:
     """``/cds/h/<sha256>``: a readable file with these bytes; any cached object for a peer."""
     try:
         check_sha256(sha256)
@@ -128,7 +128,7 @@ async def serve_by_hash(request: HttpRequest, sha256: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "HEAD"])
-async def serve_share(request: HttpRequest, token: str, filename: str = "") -> HttpResponse:
+async def serve_share(request: HttpRequest, token: str, filename: str = "") -> HttpResponseBase:
     """``/cds/s/<token>/<name>``: a shared file, for anyone holding a live link."""
 
     def finder() -> tuple[Servable | None, Requester | None]:

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 
 from cds import accel, stats
 from cds.audit import AuditEntry, audit_log
@@ -74,7 +74,7 @@ async def respond(
     *,
     download: bool = False,
     cache_control: str | None = None,
-) -> HttpResponse:
+) -> HttpResponseBase:
     entry.sha256, entry.file_id = servable.sha256, servable.file_id
     headers = representation_headers(servable, download=download, cache_control=cache_control)
     lowered = {name.lower(): value for name, value in request.headers.items()}
@@ -143,11 +143,11 @@ async def respond(
     except SegmentUnavailable as problem:
         stream.close()
         return _finish(await failure_response(servable, problem), entry)
-    response = StreamingHttpResponse(_send(stream, servable, entry), status=status)
+    streaming = StreamingHttpResponse(_send(stream, servable, entry), status=status)
     for name, value in headers.items():
-        response[name] = value
+        streaming[name] = value
     entry.status = status
-    return response
+    return streaming
 
 
 async def _send(stream: RangeStream, servable: Servable, entry: AuditEntry) -> AsyncIterator[bytes]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import BinaryIO, cast
 
 import aiohttp
@@ -35,7 +35,7 @@ def open_url(url: str, *, timeout: float = TIMEOUT) -> BinaryIO:
 
 async def stream_url(
     url: str, *, chunk_size: int = 1024 * 1024, timeout: float = TIMEOUT
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     client_timeout = aiohttp.ClientTimeout(total=None, connect=timeout, sock_read=timeout)
     try:
         async with (

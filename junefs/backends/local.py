@@ -9,7 +9,7 @@ over loopback like a remote backend.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import quote
@@ -55,10 +55,11 @@ class LocalBackend(Backend):
             raise ObjectMissing(f"{locator.key} is not in the local backend") from None
 
     async def stream(self, locator: Locator, *, chunk_size: int = MiB) -> AsyncIterator[bytes]:
+        source: AsyncGenerator[bytes, None]
         if self.url:
             source = stream_url(self.url_for(locator), chunk_size=chunk_size)
         else:
-            source = super().stream(locator, chunk_size=chunk_size)
+            source = super().stream(locator, chunk_size=chunk_size)  # type: ignore[assignment]
         async with contextlib.aclosing(source) as chunks:
             async for chunk in chunks:
                 yield chunk
