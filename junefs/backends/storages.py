@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 from typing import BinaryIO
 
 from django.conf import settings
@@ -15,10 +16,11 @@ from junefs.errors import BackendError, IntegrityError, ObjectMissing
 from junefs.store import check_sha256
 
 
-class _HashingReader:
+class _HashingReader(io.RawIOBase):
     """Passes reads through while hashing them and counting bytes."""
 
     def __init__(self, stream: BinaryIO, limit: int) -> None:
+        super().__init__()
         self._stream = stream
         self._limit = limit
         self.size = 0
@@ -32,6 +34,14 @@ class _HashingReader:
         self.size += len(data)
         self.hash.update(data)
         return data
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def readable(self) -> bool:
+        return True
 
 
 def storage_from_settings() -> Storage:
