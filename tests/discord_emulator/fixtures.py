@@ -67,18 +67,16 @@ async def connected_client(emulator: Emulator, *, token: str | None = None,
     """A started ``discord.Client`` that has seen ``on_ready``; closed on exit."""
     options.setdefault("guild_ready_timeout", 0.05)
     client = discord.Client(intents=intents or default_intents(), **options)
-    ready = asyncio.ensure_future(client.wait_for("ready"))
     runner = asyncio.create_task(client.start(token or emulator.token))
     try:
-        done, _ = await asyncio.wait({ready, runner}, timeout=timeout,
-                                     return_when=asyncio.FIRST_COMPLETED)
-        if runner in done:
-            runner.result()  # raises what start() raised
-        if ready not in done:
-            raise TimeoutError("discord.Client did not become ready")
+        async with asyncio.timeout(timeout):
+            while not client.is_ready():
+                if runner.done():
+                    runner.result()  # raises what start() raised
+                    raise RuntimeError("discord.Client stopped before it was ready")
+                await asyncio.sleep(0.01)
         yield client
     finally:
-        ready.cancel()
         await client.close()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await asyncio.wait_for(runner, timeout=5)

@@ -15,7 +15,7 @@ from aiohttp import web
 
 from .errors import DiscordError, error_response, http_error, json_response
 from .ratelimit import RouteDecision, retry_after_header
-from .services import Services, services_of
+from .services import BOT, Services, services_of
 from .wire import drain, drop_now, send_then_drop
 
 API_PREFIX = "/api/v10"
@@ -95,7 +95,7 @@ async def _answer(request: web.Request, handler: Handler, services: Services,
             counters.faults_fired["drop_before"] += 1
             drop_now(request)
             return web.Response(status=500)
-        if "bot" in request and (wait := limiter.check_global(request["bot"].user_id)):
+        if BOT in request and (wait := limiter.check_global(request[BOT].user_id)):
             counters.rate_limited["global"] += 1
             return _with_via(rate_limited(wait, scope="global"))
         decision = limiter.check_route(key, _major(request))
@@ -127,7 +127,7 @@ def _authenticate(request: web.Request, services: Services) -> None:
     bot = services.world.bot_for_token(token) if scheme == "Bot" else None
     if bot is None:
         raise http_error(401)
-    request["bot"] = bot
+    request[BOT] = bot
 
 
 def _with_via(response: web.StreamResponse) -> web.StreamResponse:

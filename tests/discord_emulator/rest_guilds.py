@@ -21,7 +21,7 @@ from .wire import read_json
 async def get_guild(request: web.Request) -> web.Response:
     services = services_of(request)
     guild = services.world.guild_for(int_arg(request, "guild_id"), bot_of(request).user_id)
-    with_counts = request.query.get("with_counts", "").lower() == "true"
+    with_counts = request.query.get("with_counts", "").lower() in ("true", "1")
     return json_response(guild_payload(guild, with_counts=with_counts))
 
 

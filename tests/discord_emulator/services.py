@@ -77,6 +77,7 @@ class Services:
 
 
 SERVICES: web.AppKey[Services] = web.AppKey("services", Services)
+BOT: web.RequestKey[Bot] = web.RequestKey("bot", Bot)
 
 
 def services_of(request: web.Request) -> Services:
@@ -85,8 +86,7 @@ def services_of(request: web.Request) -> Services:
 
 def bot_of(request: web.Request) -> Bot:
     """The bot the middleware authenticated for this request."""
-    bot: Bot = request["bot"]
-    return bot
+    return request[BOT]
 
 
 def int_arg(request: web.Request, name: str) -> int:
