@@ -140,10 +140,6 @@ def _answer(request: web.Request, services: Services, attachment: Attachment | N
         elif faults.take("cdn_corrupt", CDN, attachment_id):
             services.counters.faults_fired["cdn_corrupt"] += 1
             data = faults.corrupt(data)
-    if request.method == "HEAD":
-        response = web.Response(status=status, headers=headers)
-        response.content_length = len(data)
-        return response
     return web.Response(status=status, body=data, headers=headers)
 
 
@@ -189,4 +185,4 @@ async def refresh_urls(request: web.Request) -> web.Response:
 def add_cdn_routes(app: web.Application) -> None:
     for prefix in ("", "/media"):
         path = prefix + "/attachments/{channel_id:\\d+}/{attachment_id:\\d+}/{filename}"
-        app.router.add_get(path, serve_attachment)  # also answers HEAD
+        app.router.add_get(path, serve_attachment)  # also answers HEAD, without the body
