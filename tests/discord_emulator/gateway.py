@@ -201,6 +201,7 @@ async def gateway_handler(request: web.Request) -> web.StreamResponse:
     connection = Connection(ws, request, services, compression)
     services.gateway.connections.add(connection)
     services.counters.gateway["connections"] += 1
+    services.counters.gateway[f"compress={compression or 'none'}"] += 1
     writer = asyncio.create_task(connection.writer())
     interval_ms = services.config.heartbeat_interval_ms
     watchdog = asyncio.create_task(connection.watchdog(interval_ms / 1000))

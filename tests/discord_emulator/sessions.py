@@ -121,7 +121,9 @@ class GatewayHub:
             data["shard"] = list(session.shard)
         return data
 
-    def guild_create_payload(self, session: Session, guild_id: int) -> dict[str, Any]:
+    def guild_create_payload(self, session: Session, guild_id: int, *,
+                             joined: bool = False) -> dict[str, Any]:
+        """The full guild; a join leaves ``unavailable`` out (discord.py: on_guild_join)."""
         world = self.services.world
         guild = world.guilds[guild_id]
         large = len(guild.members) > session.large_threshold
@@ -143,6 +145,8 @@ class GatewayHub:
             "guild_scheduled_events": [],
             "soundboard_sounds": [],
         })
+        if joined:
+            del data["unavailable"]
         return data
 
     def members_chunks(self, session: Session, request: dict[str, Any]) -> None:
@@ -196,7 +200,8 @@ class GatewayHub:
             member_of = guild is not None and user_id in guild.members
             if event.name == "GUILD_CREATE":
                 if member_of:
-                    session.dispatch(event.name, self.guild_create_payload(session, guild.id))
+                    session.dispatch(event.name, self.guild_create_payload(session, guild.id,
+                                                                          joined=True))
                 continue
             if event.name != "GUILD_DELETE" and event.guild_id is not None and not member_of:
                 continue
