@@ -88,12 +88,9 @@ async def call_operation(request: web.Request) -> web.Response:
     if operation is None:
         return json_response({"error": f"unknown operation; known: {sorted(OPERATIONS)}"},
                              status=404)
-    body = await read_json(request)
     try:
-        if operation is operations.bucket_names:
-            result = operation(services)
-        else:
-            result = operation(services, **_arguments(body if isinstance(body, dict) else {}))
+        body = await read_json(request)
+        result = operation(services, **_arguments(body if isinstance(body, dict) else {}))
     except DiscordError as error:
         return json_response({"error": error.body()}, status=400)
     except (KeyError, ValueError, TypeError) as error:
@@ -106,9 +103,11 @@ async def add_fault(request: web.Request) -> web.Response:
     kind = request.match_info["kind"]
     if kind not in FAULTS:
         return json_response({"error": f"unknown fault; known: {sorted(FAULTS)}"}, status=404)
-    body = await read_json(request)
     try:
+        body = await read_json(request)
         rule = getattr(services.faults, kind)(**(body if isinstance(body, dict) else {}))
+    except DiscordError as error:
+        return json_response({"error": error.body()}, status=400)
     except (ValueError, TypeError) as error:
         return json_response({"error": str(error)}, status=400)
     return json_response({"result": to_json(rule)})

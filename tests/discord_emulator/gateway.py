@@ -159,6 +159,7 @@ class Connection:
         threshold = data.get("large_threshold", 50)
         threshold = min(250, max(50, threshold if isinstance(threshold, int) else 50))
         session = self.hub.new_session(bot, intents, (shard[0], shard[1]), threshold)
+        session.sharded = "shard" in data
         self.services.counters.gateway["identify"] += 1
         self.session, session.connection = session, self
         session.dispatch("READY", self.hub.ready_payload(session))

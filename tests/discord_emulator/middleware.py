@@ -1,9 +1,10 @@
 """Everything in front of the REST handlers, in Discord's order.
 
-counters → injected latency → Cloudflare ban → ``Authorization: Bot <token>`` (401) →
-injected drop → global limit (429 global) → route bucket (429 user) → injected 429
-storm / 5xx → handler → rate-limit headers and ``Via`` on the answer → invalid-request
-count (401/403/429) → injected mid-body drop.
+counters → injected drop → injected latency → Cloudflare ban →
+``Authorization: Bot <token>`` (401) → global limit (429 global) →
+route bucket (429 user) → injected 429 storm / 5xx → handler →
+rate-limit headers and ``Via`` on the answer → invalid-request count
+(401/403/429) → injected mid-body drop.
 """
 
 from __future__ import annotations
@@ -60,6 +61,10 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
     services = services_of(request)
     key = route_key(request)
     services.counters.requests_by_route[key or f"{request.method} (no route)"] += 1
+    if key is not None and services.faults.take("drop_before", key):
+        services.counters.faults_fired["drop_before"] += 1
+        drop_now(request)
+        return web.Response(status=500)  # never reaches the client
     response = await _answer(request, handler, services, key)
     if response.status in (401, 403) or (response.status == 429 and
                                           response.headers.get("Via") is not None):
@@ -91,10 +96,6 @@ async def _answer(request: web.Request, handler: Handler, services: Services,
                              request.match_info.http_exception.status == 405 else 404)
         if key not in NO_AUTH:
             _authenticate(request, services)
-        if faults.take("drop_before", key):
-            counters.faults_fired["drop_before"] += 1
-            drop_now(request)
-            return web.Response(status=500)
         if BOT in request and (wait := limiter.check_global(request[BOT].user_id)):
             counters.rate_limited["global"] += 1
             return _with_via(rate_limited(wait, scope="global"))

@@ -40,6 +40,7 @@ class Session:
     seq: int = 0
     connection: Connection | None = None
     disconnected_at: float | None = None
+    sharded: bool = False
 
     def dispatch(self, name: str, data: dict[str, Any]) -> None:
         self.seq += 1
@@ -117,7 +118,7 @@ class GatewayHub:
             "geo_ordered_rtc_regions": [],
             "_trace": ["[\"discord-emulator\"]"],
         }
-        if session.shard != (0, 1):
+        if session.sharded:
             data["shard"] = list(session.shard)
         return data
 

@@ -245,3 +245,17 @@ async def test_the_bot_sees_its_own_messages(
 def _named(name: str, function: object) -> object:
     function.__name__ = name  # type: ignore[attr-defined]
     return function
+
+
+async def test_auto_sharded_client_uses_gateway_bot(emulator: Emulator) -> None:
+    client = discord.AutoShardedClient(intents=discord.Intents.default(),
+                                       guild_ready_timeout=0.05)
+    runner = asyncio.create_task(client.start(emulator.token))
+    try:
+        await eventually(client.is_ready)
+        assert client.shard_count == 1
+        assert client.get_guild(emulator.guild.id) is not None
+        assert emulator.counters()["requests_by_route"]["GET /gateway/bot"] == 1
+    finally:
+        await client.close()
+        await asyncio.wait_for(runner, timeout=5)
