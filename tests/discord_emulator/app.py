@@ -87,9 +87,7 @@ class EmulatorThread:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.config.host, self.config.port)
         await site.start()
-        server = site._server
-        assert server is not None
-        self.port = server.sockets[0].getsockname()[1]
+        self.port = int(self._runner.addresses[0][1])
         self.services.base_url = f"http://{self.config.host}:{self.port}"
 
     def stop(self) -> None:

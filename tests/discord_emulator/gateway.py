@@ -143,7 +143,7 @@ class Connection:
     def identify(self, data: dict[str, Any]) -> None:
         if self.session is not None:
             return self.close(4005)
-        bot = self.services.world.bot_for_token(data.get("token"))
+        bot = self.services.world.bot_for_token(str(data.get("token") or ""))
         if bot is None:
             return self.close(4004)
         intents = data.get("intents")

@@ -201,19 +201,17 @@ class MessageStore:
     # -- history ----------------------------------------------------------------------------
     def history(self, channel: Channel, query: dict[str, str]) -> list[Message]:
         errors = FormErrors()
-        limit = 50
-        if "limit" in query:
-            limit = _int_or_error(query["limit"], ["limit"], errors)
-            if limit is not None and limit < 1:
-                errors.add(["limit"], "NUMBER_TYPE_MIN",
-                           "int value should be greater than or equal to 1.")
-            elif limit is not None and limit > 100:
-                errors.add(["limit"], "NUMBER_TYPE_MAX",
-                           "int value should be less than or equal to 100.")
+        asked = _int_or_error(query["limit"], ["limit"], errors) if "limit" in query else 50
+        if asked is not None and asked < 1:
+            errors.add(["limit"], "NUMBER_TYPE_MIN",
+                       "int value should be greater than or equal to 1.")
+        elif asked is not None and asked > 100:
+            errors.add(["limit"], "NUMBER_TYPE_MAX",
+                       "int value should be less than or equal to 100.")
         anchors = {key: _snowflake_or_error(query[key], [key], errors)
                    for key in ("around", "before", "after") if key in query}
         errors.raise_if_any()
-        assert limit is not None
+        limit = asked or 50
         order = channel.message_order
         if "around" in anchors:
             pivot = anchors["around"]

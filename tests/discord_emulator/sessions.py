@@ -200,7 +200,7 @@ class GatewayHub:
             guild = world.guilds.get(event.guild_id) if event.guild_id is not None else None
             member_of = guild is not None and user_id in guild.members
             if event.name == "GUILD_CREATE":
-                if member_of:
+                if guild is not None and member_of:
                     session.dispatch(event.name, self.guild_create_payload(session, guild.id,
                                                                           joined=True))
                 continue
