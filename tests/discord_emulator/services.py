@@ -41,6 +41,8 @@ class EmulatorConfig:
     # Client payloads (not counting heartbeats) per connection per minute before 4008.
     gateway_send_limit: int = 120
     gateway_send_window: float = 60.0
+    # Route buckets to resize at start: name -> (limit, window seconds); see ratelimit.py.
+    buckets: dict[str, tuple[int, float]] = field(default_factory=dict)
     global_limit: int = 50
     global_window: float = 1.0
     invalid_request_limit: int = 10_000
@@ -73,6 +75,8 @@ class Services:
                               invalid_limit=config.invalid_request_limit,
                               invalid_window=config.invalid_request_window,
                               ban_seconds=config.cloudflare_ban_seconds)
+        for name, (limit, window) in config.buckets.items():
+            limiter.set_bucket(name, limit, window)
         return cls(config, clock, world, limiter, FaultPlan(config.seed))
 
 

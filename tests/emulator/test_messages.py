@@ -11,6 +11,7 @@ import discord.http
 import pytest
 
 from tests.discord_emulator import Emulator
+from tests.discord_emulator.fixtures import logged_in_http
 
 from .helpers import download, raw, send
 
@@ -184,3 +185,23 @@ async def test_enforced_nonce_deduplicates_a_retried_send(
 
 def _params(payload: dict[str, object]) -> discord.http.MultipartParameters:
     return discord.http.MultipartParameters(payload=payload, multipart=None, files=None)
+
+
+async def test_rest_hides_content_when_the_app_lacks_the_intent(emulator: Emulator) -> None:
+    plain = emulator.create_user("Plain", bot=True, token="plain", privileged_intents=0)
+    emulator.add_member(emulator.guild.id, plain.id)
+    theirs = emulator.post_message(emulator.channel.id, emulator.person.id, "private",
+                                   files=[("a.bin", b"a")])
+    async with logged_in_http("plain") as http:
+        seen = await http.get_message(emulator.channel.id, theirs.id)
+        own = await send(http, emulator.channel.id, "own words")
+    assert (seen["content"], seen["attachments"]) == ("", [])
+    assert own["content"] == "own words"
+
+
+async def test_buckets_can_be_sized_in_the_config() -> None:
+    with Emulator(buckets={"message_create": (50, 1.0)}) as emulator:
+        status, headers, _ = await raw(emulator, "POST",
+                                       f"/channels/{emulator.channel.id}/messages",
+                                       json={"content": "x"})
+    assert (status, headers["X-RateLimit-Limit"]) == (200, "50")
