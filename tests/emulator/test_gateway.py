@@ -259,3 +259,30 @@ async def test_auto_sharded_client_uses_gateway_bot(emulator: Emulator) -> None:
     finally:
         await client.close()
         await asyncio.wait_for(runner, timeout=5)
+
+
+async def test_members_joining_and_leaving(
+    emulator: Emulator, discord_client: discord.Client
+) -> None:
+    events: list[tuple[str, int]] = []
+
+    @discord_client.event
+    async def on_member_join(member: discord.Member) -> None:
+        events.append(("join", member.id))
+
+    @discord_client.event
+    async def on_raw_member_remove(payload: discord.RawMemberRemoveEvent) -> None:
+        events.append(("remove", payload.user.id))
+
+    bob = emulator.create_user("bob")
+    emulator.add_member(emulator.guild.id, bob.id)
+    emulator.remove_member(emulator.guild.id, bob.id)
+    await eventually(lambda: events == [("join", bob.id), ("remove", bob.id)])
+
+
+async def test_the_server_can_ask_for_a_heartbeat(
+    emulator: Emulator, discord_client: discord.Client
+) -> None:
+    before = emulator.counters()["gateway"]["heartbeats"]
+    assert emulator.request_heartbeat() == 1
+    await eventually(lambda: emulator.counters()["gateway"]["heartbeats"] > before)

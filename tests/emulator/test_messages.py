@@ -205,3 +205,15 @@ async def test_buckets_can_be_sized_in_the_config() -> None:
                                        f"/channels/{emulator.channel.id}/messages",
                                        json={"content": "x"})
     assert (status, headers["X-RateLimit-Limit"]) == (200, "50")
+
+
+async def test_edit_adds_files_through_multipart(
+    emulator: Emulator, discord_client: discord.Client
+) -> None:
+    channel = discord_client.get_channel(emulator.channel.id)
+    assert isinstance(channel, discord.TextChannel)
+    message = await channel.send("v1", file=discord.File(io.BytesIO(b"one"), "one.bin"))
+    edited = await message.edit(content="v2", attachments=[
+        message.attachments[0], discord.File(io.BytesIO(b"two"), "two.bin")])
+    assert [a.filename for a in edited.attachments] == ["one.bin", "two.bin"]
+    assert [await a.read() for a in edited.attachments] == [b"one", b"two"]

@@ -155,3 +155,14 @@ def _state(http: discord.http.HTTPClient) -> discord.state.ConnectionState:
         dispatch=lambda *a: None, handlers={}, hooks={}, http=http,
         intents=discord.Intents.default(),
     )
+
+
+async def test_channel_positions_move_in_bulk(
+    emulator: Emulator, discord_http: discord.http.HTTPClient
+) -> None:
+    other = emulator.create_channel(emulator.guild.id, "second")
+    await discord_http.bulk_channel_update(emulator.guild.id, [
+        {"id": other.id, "position": 0}, {"id": emulator.channel.id, "position": 1}])
+    channels = {c["id"]: c["position"] for c in
+                await discord_http.get_all_guild_channels(emulator.guild.id)}
+    assert (channels[str(other.id)], channels[str(emulator.channel.id)]) == (0, 1)
