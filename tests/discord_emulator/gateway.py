@@ -194,7 +194,7 @@ class Connection:
 
 async def gateway_handler(request: web.Request) -> web.StreamResponse:
     services = services_of(request)
-    ws = web.WebSocketResponse(compress=False, max_msg_size=0, autoping=True)
+    ws = web.WebSocketResponse(compress=False, max_msg_size=0, autoping=True, timeout=2.0)
     if not ws.can_prepare(request).ok:
         return web.Response(text="Discord emulator gateway: connect with a websocket.\n")
     await ws.prepare(request)

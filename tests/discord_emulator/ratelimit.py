@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import time
 from collections import deque
 from dataclasses import dataclass
 
@@ -84,7 +85,8 @@ class RouteDecision:
         return {
             "X-RateLimit-Limit": str(self.limit),
             "X-RateLimit-Remaining": str(self.remaining),
-            "X-RateLimit-Reset": f"{self.reset_at:.3f}",
+            # Absolute time in the client's (real) clock, even after advance_clock().
+            "X-RateLimit-Reset": f"{time.time() + self.reset_after:.3f}",
             "X-RateLimit-Reset-After": f"{self.reset_after:.3f}",
             "X-RateLimit-Bucket": self.bucket_hash,
         }
