@@ -60,7 +60,7 @@ def test_manifest_json_round_trip_and_checks() -> None:
     file_line = FileLine("a.bin", 9, 30, 2, SHA)
     parts = [ManifestPart(0, 0, 20, SHA, 1, 2, 3), ManifestPart(1, 20, 10, SHA, 1, 4, 5)]
     assert parse_manifest(render_manifest(file_line, parts)) == (file_line, parts)
-    with pytest.raises(ValueError, match="0..n-1"):
+    with pytest.raises(ValueError, match=r"0\.\.n-1"):
         parse_manifest(render_manifest(file_line, parts[1:]))
     with pytest.raises(ValueError, match="not a Sequenzia manifest"):
         parse_manifest(b'{"version": 1}')
