@@ -8,4 +8,7 @@ from authware.models import User
 class UserAdmin(BaseUserAdmin):
     list_display = ("username", "email", "rank", "is_staff", "is_active", "last_login")
     list_filter = ("rank", "is_staff", "is_superuser", "is_active")
-    fieldsets = (*BaseUserAdmin.fieldsets, ("Sequenzia", {"fields": ("rank", "discord_id")}))
+    fieldsets = (
+        *(BaseUserAdmin.fieldsets or ()),
+        ("Sequenzia", {"fields": ("rank", "discord_id")}),
+    )

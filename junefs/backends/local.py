@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 
-from junefs.backends.base import Backend, Locator, MiB, Target
+from junefs.backends.base import Backend, Locator, MiB, Readable, Target
 from junefs.backends.httpread import open_url, stream_url
 from junefs.errors import IntegrityError, ObjectMissing
 from junefs.store import ContentStore
@@ -31,7 +31,7 @@ class LocalBackend(Backend):
         self.url = (settings.JUNEFS_LOCAL_BACKEND_URL if url is None else url).rstrip("/")
 
     def put(
-        self, stream: BinaryIO, *, size: int, sha256: str, name: str, target: Target
+        self, stream: Readable, *, size: int, sha256: str, name: str, target: Target
     ) -> Locator:
         entry = self.store.put_stream(stream, ext="part", expected_sha256=sha256, max_size=size)
         if entry.size != size:
