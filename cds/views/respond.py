@@ -8,6 +8,7 @@ how the bytes go out, and fills the audit entry with what happened.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 
@@ -152,8 +153,11 @@ async def respond(
 
 async def _send(stream: RangeStream, servable: Servable, entry: AuditEntry) -> AsyncIterator[bytes]:
     try:
-        async for chunk in stream.chunks():
-            yield chunk
+        async with contextlib.aclosing(stream.chunks()) as chunks:
+            async for chunk in chunks:
+                yield chunk
+        if stream.range.length == servable.size:
+            await _after_full_read(servable)
     except SegmentUnavailable as problem:
         entry.error = str(problem)
         await _record_failure(servable, problem)
@@ -169,19 +173,18 @@ async def _send(stream: RangeStream, servable: Servable, entry: AuditEntry) -> A
         audit_log.record(entry)
         stats.count("served_requests")
         stats.count("served_bytes", stream.sent)
-        if stream.complete and stream.range.length == servable.size:
-            _after_full_read(servable)
 
 
-def _after_full_read(servable: Servable) -> None:
+async def _after_full_read(servable: Servable) -> None:
     """A spanned file was read through: have the worker unpack it into the store."""
     if not (settings.CDS_UNPACK_SPANNED and servable.spanned and servable.kind in FILE_KINDS):
         return
     from cds.tasks import unpack_file_task
 
-    file_id = servable.file_id
-    loop = asyncio.get_running_loop()
-    loop.run_in_executor(None, lambda: unpack_file_task.delay(file_id))
+    try:
+        await run_io(unpack_file_task.delay, servable.file_id)
+    except Exception:  # the broker is down: the file stays served from its parts
+        log.warning("could not queue unpacking file %s", servable.file_id, exc_info=True)
 
 
 async def _record_failure(servable: Servable, problem: SegmentUnavailable) -> None:

@@ -105,3 +105,18 @@ def test_eviction_by_age_and_what_it_never_evicts(settings, folder, db):
     evict_unpacked_cache(max_bytes=0, max_age=0)
     assert not store.exists(fresh.sha256)
     assert store.exists(staged.sha256) and store.exists(damaged.sha256)
+
+
+def test_a_full_read_of_a_spanned_file_queues_its_unpacking(
+    settings, folder, admin_client, monkeypatch
+):
+    from cds.tasks import unpack_file_task
+
+    settings.CDS_UNPACK_SPANNED = True
+    queued: list[int] = []
+    monkeypatch.setattr(unpack_file_task, "delay", queued.append)
+    file = stored_file(settings, folder, random_bytes(150 * KiB, seed=60), part_size=64 * KiB)
+    body(admin_client.get(file_url(file), HTTP_RANGE="bytes=0-99"))
+    assert queued == []  # a range is not a read-through
+    body(admin_client.get(file_url(file)))
+    assert queued == [file.pk]

@@ -117,3 +117,21 @@ def test_peer_load_between_two_nodes(settings, folder, cookies, output_dir, tmp_
     assert nowhere.state == File.State.DAMAGED
     # What A sent B is in A's audit, under B's name.
     wait_for_audit(held.part_count, kind="peer", status=200, credential="node:b")
+
+
+def test_a_client_that_leaves_early_is_audited_and_the_server_carries_on(
+    settings, folder, cookies, output_dir
+):
+    data = random_bytes(32 * MiB)
+    file = stored_file(settings, folder, data, part_size=4 * MiB)
+    url = f"/cds/f/{file.pk}/{file.name}"
+    with cds_server(output_dir / "server.log") as base:
+        with httpx.stream("GET", base + url, cookies=cookies, timeout=30) as response:
+            assert response.status_code == 200
+            next(response.iter_raw(64 * KiB))  # one chunk, then hang up
+        (record,) = wait_for_audit(1, file_id=file.pk)
+        assert record.status == 200
+        assert record.bytes_sent < len(data)
+        assert record.error == "the client went away"
+        again = httpx.get(base + url, cookies=cookies, timeout=30)
+        assert again.content == data
