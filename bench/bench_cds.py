@@ -4,7 +4,8 @@ Runs :mod:`bench.cds_run` in a child process with a settings environment of
 its own (a fresh data folder under ``bench/out/cds``), so it neither sees nor
 changes the configuration of other benchmarks in the same run.
 
-``--quick`` streams 64 MiB instead of 1 GiB.
+``--quick`` streams 64 MiB instead of 1 GiB. Each figure is measured under
+daphne (what ``make run`` serves with) and uvicorn, prefixed with the server.
 """
 
 from __future__ import annotations

@@ -226,13 +226,15 @@ async def timed_get(
     return {"seconds": seconds, "ttfb": first, "bytes": received}
 
 
-async def raw_parts(backend: str, parts: list) -> dict[str, float]:  # type: ignore[type-arg]
+async def raw_parts(backend: str, parts: list, *, verify: bool = False) -> dict[str, float]:  # type: ignore[type-arg]
+    """Fetch every part in order, as a plain HTTP client would (and hash it, if asked)."""
     timeout = aiohttp.ClientTimeout(total=None)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         started = time.perf_counter()
         total = 0
         for part in parts:
-            result = await timed_get(session, f"{backend}/{part.key}")
+            check = part.sha256 if verify else ""
+            result = await timed_get(session, f"{backend}/{part.key}", verify=check)
             total += int(result["bytes"])
         return {"seconds": time.perf_counter() - started, "bytes": total}
 
@@ -274,50 +276,29 @@ def peak_rss_mb(pid: int) -> tuple[float, float]:
     return int(fields["VmHWM"].split()[0]) / 1024, int(fields["VmRSS"].split()[0]) / 1024
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--out", required=True)
-    parser.add_argument("--json", required=True)
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--server", choices=("daphne", "uvicorn"), default="daphne")
-    args = parser.parse_args()
-    out = Path(args.out).resolve()
-    data = out / "data"
-    shutil.rmtree(data, ignore_errors=True)
-    shutil.rmtree(out / "nginx", ignore_errors=True)
-    data.mkdir(parents=True)
-    configure(data)
-    from django.conf import settings
-
+def measure(server: str, file, parts: list, cookies: dict[str, str], out: Path, quick: bool):  # type: ignore[no-untyped-def,type-arg]
+    """Every figure for one ASGI server; returns them keyed by name."""
     from junefs.store import get_store
 
-    size = 64 * MiB if args.quick else 1024 * MiB
-    figures: dict[str, object] = {
-        "server": args.server,
-        "file_bytes": size,
-        "part_bytes": PART_SIZE,
-    }
-    print(f"ingesting a {size // MiB} MiB file in {PART_SIZE // MiB} MiB parts...", flush=True)
-    file = make_spanned_file(size, out)
-    parts = list(file.parts.order_by("index"))
-    figures["parts"] = len(parts)
-    cookies = session_cookie()
+    size = file.size
+    figures: dict[str, object] = {}
     ports = {name: free_port() for name in ("backend", "front", "plain", "accel")}
     backend = f"http://127.0.0.1:{ports['backend']}"
     plain = f"http://127.0.0.1:{ports['plain']}"
     front = f"http://127.0.0.1:{ports['front']}"
+    shutil.rmtree(out / "nginx", ignore_errors=True)
     conf = nginx_conf(out, ports["backend"], ports["front"], f"127.0.0.1:{ports['accel']}")
     access_log = out / "nginx" / "backend-access.log"
     nginx_argv = [NGINX, "-p", str(out / "nginx"), "-c", str(conf), "-g", "daemon off;"]
     url = f"/cds/f/{file.pk}/{file.name}"
     store = get_store()
+    for part in parts:
+        store.delete(part.sha256)  # every run starts with an empty cache
     with (
         running(nginx_argv, f"{backend}/", dict(os.environ), out / "nginx.log"),
+        cds_server(server, ports["plain"], out, "cds", JUNEFS_LOCAL_BACKEND_URL=backend) as pid,
         cds_server(
-            args.server, ports["plain"], out, "cds", JUNEFS_LOCAL_BACKEND_URL=backend
-        ) as pid,
-        cds_server(
-            args.server,
+            server,
             ports["accel"],
             out,
             "cds-accel",
@@ -326,23 +307,29 @@ def main() -> int:
         ),
     ):
         # Warm the server up (imports, threads, a first query) on another file.
-        warm_up = cached_file(MiB, "warm-up.bin")
+        warm_up = cached_file(MiB, f"warm-up-{server}.bin")
         asyncio.run(stream(plain + f"/cds/f/{warm_up.pk}/x", cookies))
         figures["server_rss_at_start_mb"] = round(peak_rss_mb(pid)[1], 1)
-        print("raw part fetches...", flush=True)
+        print(f"[{server}] raw part fetches, then raw fetches with sha256...", flush=True)
         raw = asyncio.run(raw_parts(backend, parts))
-        print("streaming through CDS (empty cache)...", flush=True)
+        raw_hashed = asyncio.run(raw_parts(backend, parts, verify=True))
+        print(f"[{server}] streaming through CDS (empty cache)...", flush=True)
         cold = asyncio.run(stream(plain + url, cookies))
         assert int(cold["bytes"]) == size
-        print("streaming through CDS (cached parts, client verifies sha256)...", flush=True)
+        print(
+            f"[{server}] streaming through CDS (cached parts; client checks sha256)...", flush=True
+        )
         warm = asyncio.run(stream(plain + url, cookies, verify=file.sha256))
         peak, now = peak_rss_mb(pid)
         raw_mbps = raw["bytes"] / raw["seconds"] / MiB
+        raw_hashed_mbps = raw_hashed["bytes"] / raw_hashed["seconds"] / MiB
         cold_mbps = size / cold["seconds"] / MiB
         figures.update(
             raw_parts_mib_s=round(raw_mbps),
+            raw_parts_with_sha256_mib_s=round(raw_hashed_mbps),
             cds_uncached_mib_s=round(cold_mbps),
             ratio_cds_to_raw=round(cold_mbps / raw_mbps, 2),
+            ratio_cds_to_raw_with_sha256=round(cold_mbps / raw_hashed_mbps, 2),
             cds_cached_mib_s=round(size / warm["seconds"] / MiB),
             ttfb_uncached_ms=round(cold["ttfb"] * 1000, 1),
             ttfb_cached_ms=round(warm["ttfb"] * 1000, 1),
@@ -350,7 +337,7 @@ def main() -> int:
             server_rss_after_mb=round(now, 1),
         )
 
-        print("1 MiB range in the middle, empty cache...", flush=True)
+        print(f"[{server}] 1 MiB range in the middle, empty cache...", flush=True)
         for part in parts:
             store.delete(part.sha256)
         before = len(access_log.read_text().splitlines())
@@ -362,27 +349,61 @@ def main() -> int:
         figures["parts_read_for_1mib_range"] = len(access_log.read_text().splitlines()) - before
         figures["range_1mib_ms"] = round(ranged["seconds"] * 1000, 1)
 
-        sizes = [(64 * 1024, "64KiB"), (MiB, "1MiB"), (16 * MiB, "16MiB")]
+        sizes = [(64 * 1024, "64KiB"), (MiB, "1MiB"), (16 * MiB, "16MiB"), (64 * MiB, "64MiB")]
         for file_size, label in sizes:
-            small = cached_file(file_size, f"cached-{label}.bin")
-            path = store.find(small.sha256)
+            cached = cached_file(file_size, f"cached-{label}-{server}.bin")
+            path = store.find(cached.sha256)
             assert path is not None
             targets = {
-                "django": plain + f"/cds/f/{small.pk}/x",
-                "nginx_offload": front + f"/cds/f/{small.pk}/x",
+                "django": plain + f"/cds/f/{cached.pk}/x",
+                "nginx_offload": front + f"/cds/f/{cached.pk}/x",
                 "nginx_direct": front + "/direct/" + store.relative(path),
             }
-            seconds = 2.0 if args.quick else 5.0
+            seconds = 2.0 if quick else 5.0
             rates = {}
             for how, target in targets.items():
-                print(f"requests/s, {label} cached file, {how}...", flush=True)
+                print(f"[{server}] requests/s, {label} cached file, {how}...", flush=True)
                 asyncio.run(load(target, cookies, file_size, 0.5, 8))  # warm up
                 rates[how] = asyncio.run(load(target, cookies, file_size, seconds, 8))
-                figures[f"rps_{label}_{how}"] = round(rates[how])
+                figures[f"rps_{label}_{how}"] = round(rates[how], 1)
             figures[f"offload_to_direct_{label}"] = round(
                 rates["nginx_offload"] / rates["nginx_direct"], 2
             )
-    figures["settings_prefetch_parts"] = settings.CDS_PREFETCH_PARTS
+    return figures
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--json", required=True)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--server", choices=("daphne", "uvicorn"), action="append", help="default: both"
+    )
+    args = parser.parse_args()
+    out = Path(args.out).resolve()
+    data = out / "data"
+    shutil.rmtree(data, ignore_errors=True)
+    data.mkdir(parents=True)
+    configure(data)
+    from django.conf import settings
+
+    size = 64 * MiB if args.quick else 1024 * MiB
+    figures: dict[str, object] = {
+        "file_bytes": size,
+        "part_bytes": PART_SIZE,
+        "prefetch_parts": settings.CDS_PREFETCH_PARTS,
+        "load_average_at_start": round(os.getloadavg()[0], 2),
+    }
+    print(f"ingesting a {size // MiB} MiB file in {PART_SIZE // MiB} MiB parts...", flush=True)
+    file = make_spanned_file(size, out)
+    parts = list(file.parts.order_by("index"))
+    figures["parts"] = len(parts)
+    cookies = session_cookie()
+    for server in args.server or ["daphne", "uvicorn"]:
+        for name, value in measure(server, file, parts, cookies, out, args.quick).items():
+            figures[f"{server}.{name}"] = value
+    figures["load_average_at_end"] = round(os.getloadavg()[0], 2)
     Path(args.json).write_text(json.dumps(figures, indent=2))
     return 0
 

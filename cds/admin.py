@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from authware.models import User
-from cds import stats
+from cds import blocklist, stats
 from cds.models import AccessRecord, BlockedHash, ShareLink
 from cds.sharing import url_for
 
@@ -48,6 +48,7 @@ class BlockedHashAdmin(admin.ModelAdmin):
         self, request: HttpRequest, queryset: QuerySet[BlockedHash], status: int
     ) -> None:
         changed = queryset.update(status=status)
+        blocklist.changed()
         self.message_user(
             request, f"{changed} entr{'y' if changed == 1 else 'ies'} now answer {status}."
         )

@@ -34,7 +34,7 @@ from django.utils import timezone
 from cds import peers, stats
 from cds.integrity import Outcome, SegmentUnavailable, SourceFailure, recently_damaged
 from cds.io import Slice, open_trusted, open_verified, run_io, run_io_closing
-from cds.objects import Segment, Servable
+from cds.objects import Segment, Servable, part_locator
 from junefs.backends import Locator, get_backend
 from junefs.errors import BackendError, IngestRejected, IntegrityError, ObjectMissing
 from junefs.store import ContentStore, StoredEntry
@@ -120,10 +120,8 @@ async def copy_into_store(
         raise
 
 
-def fresh_locator(segment: Segment) -> Locator:
-    """The segment's locator with a download URL valid for a while (Discord)."""
-    locator = segment.locator
-    assert locator is not None
+def fresh_locator(locator: Locator, part_id: int | None) -> Locator:
+    """The locator with a download URL valid for a while (Discord)."""
     soon = timezone.now() + URL_MARGIN
     if locator.message_id is None or (
         locator.url and locator.url_expires_at and locator.url_expires_at > soon
@@ -133,8 +131,8 @@ def fresh_locator(segment: Segment) -> Locator:
     from junefs.reader import refresh_urls
 
     backend = get_backend(locator.backend)
-    if segment.part_id is not None:
-        part = Part.objects.get(pk=segment.part_id)
+    if part_id is not None:
+        part = Part.objects.get(pk=part_id)
         refresh_urls([part], backend)
         return part.locator
     return backend.refresh([locator])[0]
@@ -228,14 +226,17 @@ class Obtainer:
     async def _from_backend(
         self, segment: Segment, failures: list[SourceFailure]
     ) -> Path | Outcome:
-        if segment.locator is None:
+        known, part_id = segment.locator, segment.part_id
+        if segment.locator_pending and segment.file_id is not None:
+            known, part_id = await sync_to_async(part_locator)(segment.file_id, segment.index)
+        if known is None:
             failures.append(SourceFailure("backend", Outcome.MISSING, "never confirmed"))
             return Outcome.MISSING
-        backend = get_backend(segment.locator.backend)
+        backend = get_backend(known.backend)
         source = f"backend {backend.name}"
         for attempt in range(2):  # one retry: transfers do go wrong
             try:
-                locator = await sync_to_async(fresh_locator)(segment)
+                locator = await sync_to_async(fresh_locator)(known, part_id)
             except (BackendError, OSError) as exc:
                 failures.append(SourceFailure(source, Outcome.UNREACHABLE, str(exc)))
                 continue

@@ -41,6 +41,9 @@ class Segment:
     part_id: int | None = None
     #: Extension for the object when the store keeps it on its own.
     ext: str = "part"
+    #: The locator is read only if the backend is needed (see :func:`part_locator`).
+    file_id: int | None = None
+    locator_pending: bool = False
 
 
 @dataclass(frozen=True)
@@ -78,25 +81,46 @@ def _locator(obj: Part | Thumbnail) -> Locator | None:
 
 
 def file_servable(file: File) -> Servable:
-    """A file, from its parts."""
-    parts = list(Part.objects.filter(file=file).order_by("index"))
-    if len(parts) != file.part_count or sum(p.size for p in parts) != file.size:
-        raise NotServable(f"file {file.pk} has {len(parts)} of {file.part_count} parts recorded")
-    single = len(parts) == 1
-    segments = tuple(
-        Segment(
-            index=p.index,
-            offset=p.offset,
-            size=p.size,
-            sha256=p.sha256,
-            whole_sha256=file.sha256,
-            whole_offset=p.offset,
-            locator=_locator(p),
-            part_id=p.pk,
-            ext=file.extension if single else "part",
+    """A file, from its parts.
+
+    An unspanned file's one part is the whole file (same bytes, same hash),
+    so its row is read only when the bytes must come from the backend: most
+    requests (cached images, previews) then cost one query less.
+    """
+    segments: tuple[Segment, ...]
+    if file.part_count == 1:
+        segments = (
+            Segment(
+                index=0,
+                offset=0,
+                size=file.size,
+                sha256=file.sha256,
+                whole_sha256=file.sha256,
+                whole_offset=0,
+                ext=file.extension,
+                file_id=file.pk,
+                locator_pending=True,
+            ),
         )
-        for p in parts
-    )
+    else:
+        parts = list(Part.objects.filter(file=file).order_by("index"))
+        if len(parts) != file.part_count or sum(p.size for p in parts) != file.size:
+            raise NotServable(
+                f"file {file.pk} has {len(parts)} of {file.part_count} parts recorded"
+            )
+        segments = tuple(
+            Segment(
+                index=p.index,
+                offset=p.offset,
+                size=p.size,
+                sha256=p.sha256,
+                whole_sha256=file.sha256,
+                whole_offset=p.offset,
+                locator=_locator(p),
+                part_id=p.pk,
+            )
+            for p in parts
+        )
     return Servable(
         kind=AccessRecord.Kind.FILE,
         sha256=file.sha256,
@@ -109,6 +133,14 @@ def file_servable(file: File) -> Servable:
         file_id=file.pk,
         state=file.state,
     )
+
+
+def part_locator(file_id: int, index: int) -> tuple[Locator | None, int | None]:
+    """The locator (None if never confirmed) and row id of a file's part."""
+    part = Part.objects.filter(file_id=file_id, index=index).first()
+    if part is None:
+        return None, None
+    return _locator(part), part.pk
 
 
 def thumbnail_servable(file: File) -> Servable | None:
