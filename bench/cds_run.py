@@ -268,6 +268,20 @@ async def load(url: str, cookies: dict[str, str], size: int, seconds: float, wor
         return done / (time.perf_counter() - started)
 
 
+async def slow_client_rss(url: str, cookies: dict[str, str], pid: int, seconds: float) -> float:
+    """Read ~50 MB/s for ``seconds``; the server's RSS (MB) while the client is still there."""
+    async with (
+        aiohttp.ClientSession(cookies=cookies) as session,
+        session.get(url) as response,
+    ):
+        started = time.perf_counter()
+        async for _ in response.content.iter_chunked(READ):
+            await asyncio.sleep(0.02)
+            if time.perf_counter() - started > seconds:
+                break
+        return peak_rss_mb(pid)[1]
+
+
 def peak_rss_mb(pid: int) -> tuple[float, float]:
     fields = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -336,6 +350,11 @@ def measure(server: str, file, parts: list, cookies: dict[str, str], out: Path, 
             server_peak_rss_mb=round(peak, 1),
             server_rss_after_mb=round(now, 1),
         )
+
+        print(f"[{server}] a slow client (~50 MB/s) for a few seconds...", flush=True)
+        before_slow = peak_rss_mb(pid)[1]
+        during_slow = asyncio.run(slow_client_rss(plain + url, cookies, pid, 3 if quick else 6))
+        figures["slow_client_rss_growth_mb"] = round(during_slow - before_slow, 1)
 
         print(f"[{server}] 1 MiB range in the middle, empty cache...", flush=True)
         for part in parts:
