@@ -190,8 +190,8 @@ def cached_file(size: int, name: str):  # type: ignore[no-untyped-def]
 
     channel = Channel.objects.get(name="bench")
     data = os.urandom(size)
-    file = ingest(IngestRequest(io.BytesIO(data), name, channel, upload="inline")).file
-    return file
+    request = IngestRequest(io.BytesIO(data), name, channel, upload="inline")
+    return ingest(request).file
 
 
 def session_cookie() -> dict[str, str]:
@@ -369,6 +369,8 @@ def measure(server: str, file, parts: list, cookies: dict[str, str], out: Path, 
         figures["range_1mib_ms"] = round(ranged["seconds"] * 1000, 1)
 
         sizes = [(64 * 1024, "64KiB"), (MiB, "1MiB"), (16 * MiB, "16MiB"), (64 * MiB, "64MiB")]
+        if not quick:
+            sizes.append((256 * MiB, "256MiB"))
         for file_size, label in sizes:
             cached = cached_file(file_size, f"cached-{label}-{server}.bin")
             path = store.find(cached.sha256)
@@ -378,7 +380,7 @@ def measure(server: str, file, parts: list, cookies: dict[str, str], out: Path, 
                 "nginx_offload": front + f"/cds/f/{cached.pk}/x",
                 "nginx_direct": front + "/direct/" + store.relative(path),
             }
-            seconds = 2.0 if quick else 5.0
+            seconds = 2.0 if quick else 4.0
             rates = {}
             for how, target in targets.items():
                 print(f"[{server}] requests/s, {label} cached file, {how}...", flush=True)
