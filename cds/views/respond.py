@@ -143,6 +143,8 @@ async def respond(
         await stream.start()
     except SegmentUnavailable as problem:
         stream.close()
+        if servable.store_only:  # a peer asked; this node's copy went bad or away
+            return _finish(HttpResponse("Not cached here\n", status=404), entry)
         return _finish(await failure_response(servable, problem), entry)
     streaming = StreamingHttpResponse(_send(stream, servable, entry), status=status)
     for name, value in headers.items():

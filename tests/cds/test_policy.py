@@ -169,3 +169,19 @@ def test_random_bytes_are_served_by_hash_only_to_readers(settings, folder, clien
     file = stored_file(settings, folder, data)
     assert client.get(f"/cds/h/{file.sha256}").status_code == 404
     assert client.get("/cds/h/not-a-hash").status_code == 404
+
+
+def test_a_peer_asking_for_a_corrupt_cached_copy_gets_404(settings, photo, client):
+    settings.CDS_NODE_TOKEN = "node-secret"
+    file, data = photo
+    from junefs.store import get_store
+
+    path = get_store().put_bytes(data, ext="jpg").path
+    with path.open("r+b") as handle:
+        handle.seek(100)
+        flipped = handle.read(1)[0] ^ 0xFF
+        handle.seek(100)
+        handle.write(bytes([flipped]))
+    headers = {"HTTP_AUTHORIZATION": "CDS-Node node-secret"}
+    assert client.get(f"/cds/h/{file.sha256}", **headers).status_code == 404
+    assert not get_store().exists(file.sha256)  # dropped, never sent
