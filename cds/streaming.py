@@ -67,8 +67,10 @@ class RangeStream:
     def complete(self) -> bool:
         return self.sent == self.range.length
 
-    def _schedule(self, upto: int) -> None:
-        for index in range(1, min(upto + 1, len(self.segments))):
+    def _schedule(self, current: int) -> None:
+        """Have the segments after ``current`` obtained, up to ``prefetch`` of them."""
+        last = min(current + self.prefetch, len(self.segments) - 1)
+        for index in range(max(current, 1), last + 1):
             if index not in self._tasks:
                 self._tasks[index] = asyncio.ensure_future(
                     self.obtainer.obtain(self.segments[index])
@@ -88,7 +90,7 @@ class RangeStream:
         """The range's bytes. Raises SegmentUnavailable if a later segment has no good copy."""
         try:
             for index, segment in enumerate(self.segments):
-                self._schedule(index + self.prefetch)
+                self._schedule(index)
                 if index == 0:
                     await self.start()
                     piece, self._first = self._first, None
