@@ -21,6 +21,7 @@ from junefs.errors import BackendError, ObjectMissing
 
 SCHEME = "CDS-Node"
 READ_SIZE = 1024 * 1024
+READ_BUFFER = 4 * 1024 * 1024
 
 
 def node_headers() -> dict[str, str]:
@@ -56,7 +57,7 @@ async def stream_from_peer(base_url: str, sha256: str) -> AsyncIterator[bytes]:
     url = f"{base_url}/cds/h/{sha256}"
     try:
         async with (
-            aiohttp.ClientSession(timeout=timeout) as session,
+            aiohttp.ClientSession(timeout=timeout, read_bufsize=READ_BUFFER) as session,
             session.get(url, headers=node_headers(), allow_redirects=False) as response,
         ):
             if response.status == 404:

@@ -18,6 +18,8 @@ import aiohttp
 from junefs.errors import BackendError, ObjectMissing
 
 TIMEOUT = 30.0
+#: How much aiohttp may buffer per response before it stops reading the socket.
+READ_BUFFER = 4 * 1024 * 1024
 
 
 def open_url(url: str, *, timeout: float = TIMEOUT) -> BinaryIO:
@@ -39,7 +41,7 @@ async def stream_url(
     client_timeout = aiohttp.ClientTimeout(total=None, connect=timeout, sock_read=timeout)
     try:
         async with (
-            aiohttp.ClientSession(timeout=client_timeout) as session,
+            aiohttp.ClientSession(timeout=client_timeout, read_bufsize=READ_BUFFER) as session,
             session.get(url) as response,
         ):
             if response.status == 404:
