@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from django.conf import settings
 
@@ -86,7 +86,7 @@ class RangeStream:
         if self.segments and self._first is None:
             self._first = await self.obtainer.obtain(self.segments[0])
 
-    async def chunks(self) -> AsyncIterator[bytes]:
+    async def chunks(self) -> AsyncGenerator[bytes, None]:
         """The range's bytes. Raises SegmentUnavailable if a later segment has no good copy."""
         try:
             for index, segment in enumerate(self.segments):
