@@ -120,22 +120,23 @@ async def copy_into_store(
         raise
 
 
-def fresh_locator(locator: Locator, part_id: int | None) -> Locator:
-    """The locator with a download URL valid for a while (Discord)."""
-    soon = timezone.now() + URL_MARGIN
-    if locator.message_id is None or (
-        locator.url and locator.url_expires_at and locator.url_expires_at > soon
-    ):
-        return locator  # keyed backends, or a URL still good
-    from junefs.models import Part
-    from junefs.reader import refresh_urls
+def fresh_locator(locator: Locator, part_id: int | None, *, force: bool = False) -> Locator:
+    """The locator with a download URL valid for a while (Discord); saved on the part.
 
-    backend = get_backend(locator.backend)
+    Keyed locators (local, storages) come back as they are. ``force`` renews
+    a URL that has not expired yet but was refused (signed URLs can be).
+    """
+    if locator.message_id is None:
+        return locator
+    soon = timezone.now() + URL_MARGIN
+    if not force and locator.url and locator.url_expires_at and locator.url_expires_at > soon:
+        return locator
+    fresh = get_backend(locator.backend).refresh([locator])[0]
     if part_id is not None:
-        part = Part.objects.get(pk=part_id)
-        refresh_urls([part], backend)
-        return part.locator
-    return backend.refresh([locator])[0]
+        from junefs.models import Part
+
+        Part.objects.filter(pk=part_id).update(url=fresh.url, url_expires_at=fresh.url_expires_at)
+    return fresh
 
 
 # --- obtaining verified slices ----------------------------------------------
@@ -234,9 +235,10 @@ class Obtainer:
             return Outcome.MISSING
         backend = get_backend(known.backend)
         source = f"backend {backend.name}"
-        for attempt in range(2):  # one retry: transfers do go wrong
+        for attempt in range(2):  # one retry: transfers do go wrong, URLs go stale
+            renew = attempt > 0 and failures[-1].outcome is Outcome.MISSING
             try:
-                locator = await sync_to_async(fresh_locator)(known, part_id)
+                locator = await sync_to_async(fresh_locator)(known, part_id, force=renew)
             except (BackendError, OSError) as exc:
                 failures.append(SourceFailure(source, Outcome.UNREACHABLE, str(exc)))
                 continue
@@ -244,8 +246,8 @@ class Obtainer:
             if found is not None:
                 stats.count("backend_fetches")
                 return found
-            if failures[-1].outcome is Outcome.MISSING:
-                break
+            if failures[-1].outcome is Outcome.MISSING and known.message_id is None:
+                break  # a keyed backend that says "gone" means it
             if attempt == 0:
                 await asyncio.sleep(0.2)
         return failures[-1].outcome

@@ -137,3 +137,46 @@ def test_damaged_files_are_not_fetched_again_for_a_while(settings, spanned, admi
     from cds.integrity import clear_damaged_flag
 
     clear_damaged_flag(file.pk)
+
+
+def test_a_refused_download_url_is_renewed_before_anything_is_called_damaged(
+    spanned, admin_client, monkeypatch
+):
+    """Signed URLs (Discord) can be refused before their expiry: renew once, then judge."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    import cds.fetch
+    from junefs.errors import ObjectMissing
+
+    file, data = spanned
+    Part.objects.filter(file=file).update(
+        message_id=123,
+        url="https://cdn.example/stale",
+        url_expires_at=timezone.now() + timedelta(hours=1),
+    )
+    local = get_backend("local")
+
+    class SignedUrlBackend(LocalBackend):
+        def __init__(self) -> None:
+            self.store, self.url = local.store, ""
+            self.refreshed = 0
+
+        async def stream(self, locator, *, chunk_size=1 << 20):  # type: ignore[no-untyped-def,override]
+            if locator.url.endswith("/stale"):
+                raise ObjectMissing("404 from the CDN")
+            async for chunk in super().stream(locator, chunk_size=chunk_size):
+                yield chunk
+
+        def refresh(self, locators):  # type: ignore[no-untyped-def,override]
+            self.refreshed += 1
+            return [loc.with_url("https://cdn.example/fresh", None) for loc in locators]
+
+    backend = SignedUrlBackend()
+    monkeypatch.setattr(cds.fetch, "get_backend", lambda name: backend)
+    assert body(admin_client.get(file_url(file))) == data
+    file.refresh_from_db()
+    assert file.state == File.State.COMPLETE
+    assert backend.refreshed == file.part_count
+    assert set(file.parts.values_list("url", flat=True)) == {"https://cdn.example/fresh"}
