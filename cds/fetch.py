@@ -111,6 +111,12 @@ async def copy_into_store(
             await run_io(writer.write, b"".join(pending))
         if writer.size != size:
             raise IntegrityError(f"got {writer.size} bytes, expected {size}")
+        if writer.sha256 != sha256:
+            raise IntegrityError(f"content hashes to {writer.sha256}, expected {sha256}")
+        # commit() keeps an object already stored under this name instead of
+        # ours, and that one was never checked (it may be the bad copy that
+        # sent us here): make room for the verified bytes.
+        await run_io(store.delete, sha256)
         return await run_io(partial(writer.commit, ext, sha256, durable=False))
     except IngestRejected:
         writer.abort()
@@ -207,6 +213,7 @@ class Obtainer:
                 if again is not None:
                     again.close()
                     return path
+                await run_io(partial(path.unlink, missing_ok=True))
             failures: list[SourceFailure] = []
             if peers.peers_enabled():
                 for base_url in settings.CDS_PEERS:

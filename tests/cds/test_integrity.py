@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from pathlib import Path
 
@@ -180,3 +181,22 @@ def test_a_refused_download_url_is_renewed_before_anything_is_called_damaged(
     assert file.state == File.State.COMPLETE
     assert backend.refreshed == file.part_count
     assert set(file.parts.values_list("url", flat=True)) == {"https://cdn.example/fresh"}
+
+
+async def test_a_fetch_never_keeps_an_unchecked_copy_already_in_the_store(tmp_path):
+    """The store keeps an existing object on a duplicate write; a fetch must replace it."""
+    from cds.fetch import copy_into_store
+    from junefs.store import ContentStore
+
+    store = ContentStore(tmp_path / "store")
+    good = random_bytes(100 * KiB, seed=70)
+    sha256 = hashlib.sha256(good).hexdigest()
+    bad = store.path_for(sha256, "part")
+    bad.parent.mkdir(parents=True)
+    bad.write_bytes(b"x" + good[1:])  # a corrupt copy under the good name
+
+    async def chunks():  # type: ignore[no-untyped-def]
+        yield good
+
+    entry = await copy_into_store(chunks(), store, sha256=sha256, size=len(good), ext="part")
+    assert entry.path.read_bytes() == good
