@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -19,53 +18,26 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import quote
 
 import httpx
 from django.conf import settings
-from django.db import connection
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.processes import ROOT, child_env, free_port
+
 NGINX = "/usr/sbin/nginx"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def database_url() -> str:
-    """A DATABASE_URL for the database this test uses (the test database)."""
-    db = connection.settings_dict
-    if db["ENGINE"] == "django.db.backends.sqlite3":
-        return f"sqlite:///{Path(db['NAME']).resolve()}"
-    auth = quote(db.get("USER") or "")
-    if db.get("PASSWORD"):
-        auth += ":" + quote(db["PASSWORD"])
-    port = f":{db['PORT']}" if db.get("PORT") else ""
-    return f"mysql://{auth}@{db.get('HOST') or '127.0.0.1'}{port}/{db['NAME']}"
-
-
 def server_env(**overrides: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="sequenzia.settings",
-        PYTHONPATH=str(ROOT),
-        DATABASE_URL=database_url(),
-        SECRET_KEY=settings.SECRET_KEY,
-        JUNEFS_STORE_DIR=str(settings.JUNEFS_STORE_DIR),
-        JUNEFS_LOCAL_BACKEND_DIR=str(settings.JUNEFS_LOCAL_BACKEND_DIR),
+    """The test's database, store and backend (tests.processes), plus what CDS needs."""
+    return child_env(
+        SECRET_KEY=settings.SECRET_KEY,  # so the test's session cookies are valid
         JUNEFS_STORAGES_LOCATION=str(settings.JUNEFS_STORAGES_LOCATION),
-        JUNEFS_MAX_PART_SIZE=str(settings.JUNEFS_MAX_PART_SIZE),
-        STORAGE_BACKEND=settings.STORAGE_BACKEND,
         CDS_AUDIT_FLUSH_SECONDS="0.2",
         CDS_UNPACK_SPANNED="0",
         CDS_DAMAGED_RETRY_SECONDS="0",
         LOG_LEVEL="WARNING",
+        **overrides,
     )
-    env.update(overrides)
-    return env
 
 
 def wait_for(url: str, process: subprocess.Popen[bytes] | None, timeout: float = 30.0) -> None:
