@@ -26,6 +26,7 @@ from typing import BinaryIO, Protocol
 from junefs.errors import IngestRejected, IntegrityError, ObjectMissing
 
 CHUNK_SIZE = 1024 * 1024
+OBJECT_MODE = 0o640
 
 
 class Readable(Protocol):
@@ -85,13 +86,23 @@ class StoreWriter:
     def sha256(self) -> str:
         return self._hash.hexdigest()
 
-    def commit(self, ext: str = "", expected_sha256: str | None = None) -> StoredEntry:
-        """Flush, check the hash, and rename into place."""
+    def commit(
+        self, ext: str = "", expected_sha256: str | None = None, *, durable: bool = True
+    ) -> StoredEntry:
+        """Flush, check the hash, and rename into place.
+
+        ``durable=False`` skips the fsync, for cache copies that are re-hashed
+        before every use anyway (a copy torn by a crash is simply fetched again).
+        """
         digest = self.sha256
         if expected_sha256 is not None and digest != expected_sha256:
             self.abort()
             raise IntegrityError(f"content hashes to {digest}, expected {expected_sha256}")
-        os.fsync(self._fd)
+        # Group-readable, so a web server in the group can send objects
+        # itself (CDS's nginx offload); mkstemp creates them owner-only.
+        os.fchmod(self._fd, OBJECT_MODE)
+        if durable:
+            os.fsync(self._fd)
         os.close(self._fd)
         self._closed = True
         existing = self.store.find(digest)

@@ -11,6 +11,7 @@ production part is one variable away: ``DATABASE_URL``, ``REDIS_URL``,
 from __future__ import annotations
 
 import secrets
+import socket
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -184,6 +185,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "resume-unfinished-uploads": {"task": "junefs.resume_uploads", "schedule": 300.0},
     "remove-stale-store-temps": {"task": "junefs.remove_stale_temps", "schedule": 3600.0},
+    # CDS: keep the unpacked cache under its cap, fetch the folders marked
+    # keep_cached ("autofetch"), and drop access records past their retention.
+    "evict-unpacked-cache": {"task": "cds.evict_unpacked_cache", "schedule": 600.0},
+    "autofetch-kept-channels": {"task": "cds.autofetch_kept_channels", "schedule": 1800.0},
+    "prune-access-audit": {"task": "cds.prune_access_audit", "schedule": 3600.0},
 }
 
 # --- JuneFS ------------------------------------------------------------------
@@ -196,6 +202,10 @@ JUNEFS_STORE_DIR = Path(env.str("JUNEFS_STORE_DIR", str(DATA_DIR / "store"))).re
 JUNEFS_LOCAL_BACKEND_DIR = Path(
     env.str("JUNEFS_LOCAL_BACKEND_DIR", str(DATA_DIR / "objects"))
 ).resolve()
+# Read the local backend's objects over HTTP from this base URL instead of
+# from the folder (the folder served by a web server; writes still go to the
+# folder). Empty: read the folder.
+JUNEFS_LOCAL_BACKEND_URL = env.url("JUNEFS_LOCAL_BACKEND_URL", schemes=("http", "https"))
 # Part size in bytes for every backend; 0 means "the backend's own default"
 # (10 MiB minus multipart headroom for Discord).
 JUNEFS_MAX_PART_SIZE = env.int("JUNEFS_MAX_PART_SIZE", 0, minimum=0)
@@ -223,6 +233,57 @@ AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME") or None
 AWS_ACCESS_KEY_ID = env.str("AWS_ACCESS_KEY_ID") or None
 AWS_SECRET_ACCESS_KEY = env.str("AWS_SECRET_ACCESS_KEY") or None
 AWS_S3_FILE_OVERWRITE = False
+
+# --- CDS (content server) ---------------------------------------------------
+
+GiB = 1024**3
+# The unpacked cache (whole files and parts fetched from the backend, kept in
+# the store). Eviction (Celery beat) keeps it under this many bytes, dropping
+# the least recently used objects first, and drops objects unused for
+# CDS_CACHE_MAX_AGE seconds (0: no age limit). Objects not yet safe on the
+# backend and the files of keep_cached folders are never evicted.
+CDS_CACHE_MAX_BYTES = env.int("CDS_CACHE_MAX_BYTES", 10 * GiB, minimum=0)
+CDS_CACHE_MAX_AGE = env.int("CDS_CACHE_MAX_AGE", 30 * 24 * 3600, minimum=0)
+# Parts fetched ahead of the one being sent, per request (bounded prefetch).
+CDS_PREFETCH_PARTS = env.int("CDS_PREFETCH_PARTS", 2, minimum=0, maximum=16)
+# Threads that read, hash and write cached objects for the async views.
+CDS_IO_THREADS = env.int("CDS_IO_THREADS", 16, minimum=1, maximum=256)
+# After a full read of a spanned file, join its cached parts into the whole
+# file in the store (so nginx can serve it and ranges read one object).
+CDS_UNPACK_SPANNED = env.bool("CDS_UNPACK_SPANNED", True)
+# A file found damaged is not fetched again from remote copies for this long.
+CDS_DAMAGED_RETRY_SECONDS = env.int("CDS_DAMAGED_RETRY_SECONDS", 600, minimum=0)
+# Other CDS nodes (base URLs, comma separated) asked by hash on a cache miss,
+# this node's name in their logs, and the shared secret nodes present to
+# each other (peers answer only requests that carry it).
+CDS_PEERS = [url.rstrip("/") for url in env.list("CDS_PEERS")]
+CDS_NODE_NAME = env.str("CDS_NODE_NAME", socket.gethostname())
+CDS_NODE_TOKEN = env.str("CDS_NODE_TOKEN")
+CDS_PEER_TIMEOUT = env.float("CDS_PEER_TIMEOUT", 10.0, minimum=0.1)
+# nginx offload: the internal location that maps onto JUNEFS_STORE_DIR (e.g.
+# "/_cds_store/"; see deploy/README.md). Empty: Django streams every byte.
+CDS_ACCEL_REDIRECT = env.str("CDS_ACCEL_REDIRECT")
+if CDS_ACCEL_REDIRECT and not (
+    CDS_ACCEL_REDIRECT.startswith("/") and CDS_ACCEL_REDIRECT.endswith("/")
+):
+    raise ImproperlyConfigured(
+        f"CDS_ACCEL_REDIRECT={CDS_ACCEL_REDIRECT!r} must be a location path like /_cds_store/"
+    )
+# An object handed to nginx is re-hashed at most this often (seconds; 0: on
+# every request). Django-streamed bytes are hashed on every request.
+CDS_ACCEL_VERIFY_SECONDS = env.int("CDS_ACCEL_VERIFY_SECONDS", 3600, minimum=0)
+# The access audit is written in batches: every CDS_AUDIT_FLUSH_SECONDS by a
+# background thread of the web process (0: only when flushed by hand, as the
+# tests do), and kept CDS_AUDIT_RETENTION_DAYS days (0: forever).
+CDS_AUDIT_FLUSH_SECONDS = env.float("CDS_AUDIT_FLUSH_SECONDS", 2.0, minimum=0)
+CDS_AUDIT_MAX_BUFFER = env.int("CDS_AUDIT_MAX_BUFFER", 50_000, minimum=100)
+CDS_AUDIT_RETENTION_DAYS = env.int("CDS_AUDIT_RETENTION_DAYS", 90, minimum=0)
+# Client addresses in the audit come from X-Forwarded-For only when the
+# connection comes from one of these (the nginx in front).
+CDS_TRUSTED_PROXIES = env.list("CDS_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
+# Share links: the longest lifetime one may be given, in days.
+CDS_SHARE_MAX_DAYS = env.int("CDS_SHARE_MAX_DAYS", 30, minimum=1)
+CDS_CACHE_CONTROL = env.str("CDS_CACHE_CONTROL", "private, max-age=86400")
 
 # --- Discord ---------------------------------------------------------------
 

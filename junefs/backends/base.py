@@ -14,7 +14,8 @@ network, 5xx) and :class:`~junefs.errors.BackendRefused` for final ones.
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
+import asyncio
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, BinaryIO, ClassVar
@@ -83,6 +84,20 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def delete(self, locator: Locator) -> None:
         """Remove the object. Deleting what is already gone is not an error."""
+
+    async def stream(self, locator: Locator, *, chunk_size: int = MiB) -> AsyncIterator[bytes]:
+        """The object's bytes as an async stream, for the content server.
+
+        The default reads :meth:`open` on worker threads; backends with an
+        async client (Discord's CDN URLs) override it. Raises what ``open``
+        raises. Callers close it (``contextlib.aclosing``) when they stop early.
+        """
+        handle = await asyncio.to_thread(self.open, locator)
+        try:
+            while chunk := await asyncio.to_thread(handle.read, chunk_size):
+                yield chunk
+        finally:
+            await asyncio.to_thread(handle.close)
 
     def exists(self, locator: Locator) -> bool:
         try:

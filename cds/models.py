@@ -1,0 +1,138 @@
+"""What the content server records: the block list, the access audit, share links.
+
+The bytes themselves live in JuneFS (the store and the backends); CDS keeps
+only the rules about serving them and the record of what it served.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+
+from junefs.models import File
+
+sha256_validator = RegexValidator(r"^[0-9a-f]{64}$", "64 lowercase hexadecimal digits.")
+
+
+class BlockedHash(models.Model):
+    """Bytes that must not be served, whoever asks and by whatever path."""
+
+    class Status(models.IntegerChoices):
+        FORBIDDEN = 403, "403 Forbidden"
+        NOT_FOUND = 404, "404 Not Found (as if it did not exist)"
+        LEGAL = 451, "451 Unavailable For Legal Reasons"
+
+    sha256 = models.CharField(max_length=64, unique=True, validators=[sha256_validator])
+    status = models.PositiveSmallIntegerField(choices=Status.choices, default=Status.FORBIDDEN)
+    reason = models.CharField(
+        max_length=500, help_text="Shown with 403 and 451 answers; kept for the record with 404."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "blocked hash"
+
+    def __str__(self) -> str:
+        return f"{self.sha256[:16]}… ({self.status})"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.sha256 = self.sha256.strip().lower()
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def clean_fields(self, exclude: object = None) -> None:
+        self.sha256 = self.sha256.strip().lower()  # pasted hashes are often upper case
+        super().clean_fields(exclude=exclude)  # type: ignore[arg-type]
+
+
+class AccessRecord(models.Model):
+    """One request for bytes: who, what, how much, and how it ended."""
+
+    class Kind(models.TextChoices):
+        FILE = "file", "file"
+        THUMBNAIL = "thumbnail", "thumbnail"
+        HASH = "hash", "by hash"
+        SHARE = "share", "share link"
+        PEER = "peer", "peer node"
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    credential = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="How the requester was known: user, device token, share link, peer node.",
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    file_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    status = models.PositiveSmallIntegerField()
+    bytes_sent = models.PositiveBigIntegerField(default=0)
+    range_start = models.PositiveBigIntegerField(null=True, blank=True)
+    range_end = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="Last byte asked for (inclusive), as in Content-Range."
+    )
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=200, blank=True)
+    via = models.CharField(
+        max_length=10, blank=True, help_text="django (streamed here) or nginx (X-Accel-Redirect)."
+    )
+    duration_ms = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["status", "-at"], name="cds_access_status")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.kind} {self.file_id or self.sha256[:12]}"
+
+    @property
+    def range_text(self) -> str:
+        if self.range_start is None:
+            return ""
+        return f"{self.range_start}-{'' if self.range_end is None else self.range_end}"
+
+
+class ShareLinkQuerySet(models.QuerySet["ShareLink"]):
+    def live(self) -> ShareLinkQuerySet:
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class ShareLink(models.Model):
+    """A signed, expiring link to one file that works without a login."""
+
+    file = models.ForeignKey(File, on_delete=models.CASCADE, related_name="share_links")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(max_length=200, blank=True)
+    uses = models.PositiveIntegerField(default=0)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ShareLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"share link {self.pk} to file {self.file_id}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+    @staticmethod
+    def default_lifetime() -> timedelta:
+        return timedelta(days=min(7, settings.CDS_SHARE_MAX_DAYS))

@@ -1,0 +1,1 @@
+"""CDS views: byte serving (``files``), share management (``shares``), ``health``."""
