@@ -162,6 +162,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),
+        # Exchange tables; kombu would otherwise write them into the working directory.
+        "control_folder": str(_broker_dir / "control"),
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
