@@ -62,7 +62,7 @@ async def index_channel(
 ) -> IndexSummary:
     summary = IndexSummary()
     seen: set[int] = set()
-    client = discord.Client(intents=discord.Intents.none())
+    client = discord.Client(intents=discord.Intents(guilds=True))  # REST only: no gateway
     async with client:
         await client.login(token)
         try:

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 PARTS_NAME = "sequenzia-parts"
 THUMBNAILS_NAME = "sequenzia-thumbnails"
-SYSTEM_CATEGORY = "Sequenzia"
+SYSTEM_CATEGORY = "Sequenzia storage"
 SYSTEM_TOPIC = "Sequenzia keeps {what} here. Do not post or delete messages in this channel."
 
 
@@ -54,7 +54,7 @@ def _known_system_channels(guild_id: int) -> tuple[list[int], int | None]:
 async def setup_guild(
     guild_id: int, *, token: str, server_name: str | None = None, parts_count: int = 2
 ) -> SetupReport:
-    client = discord.Client(intents=discord.Intents.none())
+    client = discord.Client(intents=discord.Intents(guilds=True))  # REST only: no gateway
     async with client:
         await client.login(token)
         try:

@@ -4,16 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import io
 import threading
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, TypeVar
 
 import discord
 import discord.http
 
 from junefs.discord_io.client import MirrorClient
+from junefs.manifest import (
+    MANIFEST_NAME,
+    FileLine,
+    ManifestPart,
+    PartLine,
+    render_file,
+    render_manifest,
+    render_part,
+)
 from tests.discord_emulator.emulator import Emulator
+from tests.discord_emulator.fixtures import logged_in_http
+from tests.factories import png_bytes
 from tests.processes import wait_until
 
 T = TypeVar("T")
@@ -89,7 +101,72 @@ class MirrorThread:
         with discord.http.handle_message_parameters(**kwargs) as params:
             return await self.client.http.send_message(channel_id, params=params)
 
+    def send_sync(
+        self, channel_id: int, content: str = "", files: Sequence[tuple[str, bytes]] = ()
+    ) -> dict[str, Any]:
+        return self.call(self.send(channel_id, content, files))
+
     async def edit(self, channel_id: int, message_id: int, payload: dict[str, Any]) -> Any:
         assert self.client is not None
         params = discord.http.MultipartParameters(payload=payload, multipart=None, files=None)
         return await self.client.http.edit_message(channel_id, message_id, params=params)
+
+
+#: Posts a message as our bot: (channel id, content, files) -> the message payload.
+Send = Callable[[int, str, Sequence[tuple[str, bytes]]], dict[str, Any]]
+
+
+def bot_sender(token: str) -> Send:
+    """A Send for tests without a running client (one short-lived HTTP client per call)."""
+
+    def send(channel_id: int, content: str, files: Sequence[tuple[str, bytes]]) -> dict[str, Any]:
+        async def go() -> dict[str, Any]:
+            async with logged_in_http(token) as http:
+                kwargs: dict[str, Any] = {"content": content or None}
+                if files:
+                    kwargs["files"] = [discord.File(io.BytesIO(d), filename=n) for n, d in files]
+                with discord.http.handle_message_parameters(**kwargs) as params:
+                    return await http.send_message(channel_id, params=params)
+
+        return asyncio.run(go())
+
+    return send
+
+
+def post_stored_file(
+    send: Send, folder_id: int, parts_id: int, data: bytes, name: str, file_id: int
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Post a file the way the Discord backend does: part messages, then the parent."""
+    sha = hashlib.sha256(data).hexdigest()
+    half = len(data) // 2
+    pieces = [data[:half], data[half:]]
+    manifest_parts = []
+    part_messages = []
+    offset = 0
+    for index, piece in enumerate(pieces):
+        piece_sha = hashlib.sha256(piece).hexdigest()
+        line = render_part(PartLine(sha, index, len(pieces), offset, len(piece), piece_sha))
+        sent = send(parts_id, line, [(f"{sha[:16]}.{index:04d}.part", piece)])
+        part_messages.append(sent)
+        manifest_parts.append(
+            ManifestPart(
+                index,
+                offset,
+                len(piece),
+                piece_sha,
+                parts_id,
+                int(sent["id"]),
+                int(sent["attachments"][0]["id"]),
+            )
+        )
+        offset += len(piece)
+    file_line = FileLine(name, file_id, len(data), len(pieces), sha)
+    parent = send(
+        folder_id,
+        render_file(file_line),
+        [
+            (f"{sha[:16]}.webp", png_bytes(32, 24)),
+            (MANIFEST_NAME, render_manifest(file_line, manifest_parts)),
+        ],
+    )
+    return parent, part_messages

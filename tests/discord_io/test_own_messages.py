@@ -7,62 +7,16 @@ import hashlib
 import pytest
 
 from junefs.manifest import (
-    MANIFEST_NAME,
-    FileLine,
-    ManifestPart,
     PartLine,
-    render_file,
-    render_manifest,
     render_part,
 )
 from junefs.models import Channel, File, Part, Server, Thumbnail
 from tests.discord_emulator.emulator import Emulator
-from tests.discord_io.helpers import MirrorThread
-from tests.factories import ingest_bytes, png_bytes, random_bytes
+from tests.discord_io.helpers import MirrorThread, post_stored_file
+from tests.factories import ingest_bytes, random_bytes
 from tests.processes import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def post_stored_file(
-    mirror: MirrorThread, folder_id: int, parts_id: int, data: bytes, name: str, file_id: int
-) -> tuple[dict, list[dict]]:  # type: ignore[type-arg]
-    """Post a file the way the Discord backend does: part messages, then the parent."""
-    sha = hashlib.sha256(data).hexdigest()
-    half = len(data) // 2
-    pieces = [data[:half], data[half:]]
-    manifest_parts = []
-    part_messages = []
-    offset = 0
-    for index, piece in enumerate(pieces):
-        piece_sha = hashlib.sha256(piece).hexdigest()
-        line = render_part(PartLine(sha, index, len(pieces), offset, len(piece), piece_sha))
-        sent = mirror.call(mirror.send(parts_id, line, [(f"{sha[:16]}.{index:04d}.part", piece)]))
-        part_messages.append(sent)
-        manifest_parts.append(
-            ManifestPart(
-                index,
-                offset,
-                len(piece),
-                piece_sha,
-                parts_id,
-                int(sent["id"]),
-                int(sent["attachments"][0]["id"]),
-            )
-        )
-        offset += len(piece)
-    file_line = FileLine(name, file_id, len(data), len(pieces), sha)
-    parent = mirror.call(
-        mirror.send(
-            folder_id,
-            render_file(file_line),
-            [
-                (f"{sha[:16]}.webp", png_bytes(32, 24)),
-                (MANIFEST_NAME, render_manifest(file_line, manifest_parts)),
-            ],
-        )
-    )
-    return parent, part_messages
 
 
 @pytest.fixture
@@ -89,7 +43,7 @@ def test_a_parent_message_of_a_known_file_is_matched_not_ingested(
     data = random_bytes(5000, seed=3)
     known = ingest_bytes(data, folder, "known.bin").file
     parent, _ = post_stored_file(
-        mirror, emulator.channel.id, parts_channel, data, known.name, known.pk
+        mirror.send_sync, emulator.channel.id, parts_channel, data, known.name, known.pk
     )
     wait_until(
         lambda: File.objects.get(pk=known.pk).discord_message_id == int(parent["id"]),
@@ -105,7 +59,7 @@ def test_a_parent_message_of_an_unknown_file_rebuilds_it(
 ) -> None:
     data = random_bytes(6000, seed=4)
     parent, part_messages = post_stored_file(
-        mirror, emulator.channel.id, parts_channel, data, "lost and found.bin", 4242
+        mirror.send_sync, emulator.channel.id, parts_channel, data, "lost and found.bin", 4242
     )
     wait_until(lambda: File.objects.filter(pk=4242).exists(), what="the rebuilt file")
     mirror.flush(emulator)
