@@ -78,6 +78,7 @@ class MirrorClient(discord.Client):
         self._deleted_order: deque[int] = deque()
         self._tasks: set[asyncio.Task[None]] = set()
         self._consumer: asyncio.Task[None] | None = None
+        self._cursors: asyncio.Future[dict[int, int]] | None = None
 
     # --- lifecycle -------------------------------------------------------------
     async def setup_hook(self) -> None:
@@ -146,6 +147,12 @@ class MirrorClient(discord.Client):
             self._deleted.discard(self._deleted_order.popleft())
 
     # --- gateway events -------------------------------------------------------------
+    async def on_connect(self) -> None:
+        # Where each channel stood before this session's first event: live events
+        # move the cursors on, and catch-up must still read what came before them.
+        if self.catch_up_on_ready:
+            self._cursors = asyncio.ensure_future(sync_to_async(catch_up_cursors)())
+
     async def on_ready(self) -> None:
         log.info("discord_io: connected as %s to %d guild(s)", self.user, len(self.guilds))
         if self.catch_up_on_ready:
@@ -163,8 +170,10 @@ class MirrorClient(discord.Client):
         guilds = [g for g in self.guilds if not g.unavailable]
         for guild in guilds:
             await self.apply(GuildSynced(guild_record(guild)))
-        cursors = await sync_to_async(catch_up_cursors)([g.id for g in guilds])
-        for channel_id, after in cursors:
+        before = await self._cursors if self._cursors is not None else {}
+        # Channels found by the sync (made while away) start at their own id.
+        cursors = {**await sync_to_async(catch_up_cursors)(), **before}
+        for channel_id, after in sorted(cursors.items()):
             channel = self.get_channel(channel_id)
             if not isinstance(channel, discord.TextChannel):
                 continue

@@ -11,6 +11,10 @@ from junefs.discord_io.records import (
     MessageRecord,
 )
 
+# The mirror never joins voice: no warnings about voice libraries that are not installed.
+discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False
+
 
 def mirror_intents() -> discord.Intents:
     """Guilds and channels, guild messages with their content, and members (for roles)."""

@@ -127,11 +127,9 @@ def apply_with_retry(event: Event) -> str:
         return apply_event(event)
 
 
-def catch_up_cursors(guild_ids: list[int]) -> list[tuple[int, int]]:
-    """(Discord channel id, newest message applied) for every mapped channel with a cursor."""
+def catch_up_cursors() -> dict[int, int]:
+    """Discord channel id -> newest message applied, for every mapped channel with a cursor."""
     rows = Channel.objects.filter(
-        server__guild_id__in=guild_ids,
-        discord_channel_id__isnull=False,
-        discord_last_message_id__isnull=False,
+        discord_channel_id__isnull=False, discord_last_message_id__isnull=False
     ).values_list("discord_channel_id", "discord_last_message_id")
-    return [(int(c or 0), int(m or 0)) for c, m in rows]
+    return {int(c or 0): int(m or 0) for c, m in rows}

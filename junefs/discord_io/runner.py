@@ -65,6 +65,24 @@ def explain(exc: BaseException) -> str | None:
     return None
 
 
+def _cause(exc: BaseException) -> BaseException:
+    """discord.py fails a first connection with an AttributeError raised while it handled
+    the real error (it reads the sequence number of a websocket it never had)."""
+    if isinstance(exc, AttributeError) and exc.__context__ is not None:
+        return exc.__context__
+    return exc
+
+
+class _OneLineReconnects(logging.Filter):
+    """discord.py logs every reconnect with a traceback; one line says as much."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and str(record.msg).startswith("Attempting a reconnect"):
+            record.msg = f"{record.msg} ({_short(record.exc_info[1] or Exception())})"
+            record.exc_info = None
+        return True
+
+
 def _short(exc: BaseException) -> str:
     text = str(exc).splitlines()[0] if str(exc) else ""
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
@@ -102,6 +120,7 @@ class DiscordIO:
 
     async def run(self) -> None:
         """Stand by, or be active, until stopped. Raises DiscordIOError when it cannot run."""
+        logging.getLogger("discord.client").addFilter(_OneLineReconnects())
         try:
             await self.check_token()
             poll = min(2.0, self.lease.ttl / 4)
@@ -135,9 +154,9 @@ class DiscordIO:
             try:
                 await http.static_login(self.token)
                 return
+            except discord.LoginFailure as exc:
+                raise DiscordIOError(explain(exc)) from None
             except (aiohttp.ClientError, OSError, discord.HTTPException) as exc:
-                if isinstance(exc, discord.LoginFailure):
-                    raise DiscordIOError(explain(exc)) from None
                 if attempt == self.connect_attempts:
                     raise DiscordIOError(
                         f"cannot reach the Discord API at {discord.http.Route.BASE} "
@@ -169,6 +188,7 @@ class DiscordIO:
                 if self._stop.is_set() or renewer.done():
                     break
                 exc = runner.exception() if not runner.cancelled() else None
+                exc = _cause(exc) if exc is not None else None
                 if exc is None:
                     continue  # the client stopped itself (lost the lease): check again
                 reason = explain(exc)
