@@ -9,18 +9,29 @@ when a lease ran out. Every method is sync: async callers go through
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
+from django.db import (
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    connection,
+    models,
+    transaction,
+)
 from django.db.models import Q
 from django.db.models.functions import Now
 
 from junefs.models import ProcessLease
+
+T = TypeVar("T")
 
 
 class Lease(Protocol):
@@ -52,12 +63,28 @@ def _later(seconds: float) -> models.Expression:
     )
 
 
+def _reconnecting(method: Callable[[DatabaseLease], T]) -> Callable[[DatabaseLease], T]:
+    """A long-lived process outlives database connections (server restarts, idle
+    timeouts): on a connection error, drop the connection and try once more."""
+
+    @functools.wraps(method)
+    def wrapper(self: DatabaseLease) -> T:
+        try:
+            return method(self)
+        except (OperationalError, InterfaceError):
+            connection.close()
+            return method(self)
+
+    return wrapper
+
+
 class DatabaseLease:
     """A ``ProcessLease`` row taken and renewed with conditional UPDATEs."""
 
     def __init__(self, name: str, holder: str, ttl: float) -> None:
         self.name, self.holder, self.ttl = name, holder, ttl
 
+    @_reconnecting
     def acquire(self) -> bool:
         rows = ProcessLease.objects.filter(name=self.name)
         if rows.filter(holder=self.holder).update(expires_at=_later(self.ttl)):
@@ -79,13 +106,16 @@ class DatabaseLease:
             return False  # someone holds it (or took it a moment ago)
         return True
 
+    @_reconnecting
     def renew(self) -> bool:
         rows = ProcessLease.objects.filter(name=self.name, holder=self.holder)
         return rows.filter(expires_at__gt=Now()).update(expires_at=_later(self.ttl)) == 1
 
+    @_reconnecting
     def release(self) -> None:
         ProcessLease.objects.filter(name=self.name, holder=self.holder).delete()
 
+    @_reconnecting
     def current_holder(self) -> str | None:
         live = ProcessLease.objects.filter(Q(name=self.name) & Q(expires_at__gt=Now()))
         return live.values_list("holder", flat=True).first()

@@ -177,7 +177,7 @@ class DiscordIO:
         stopper = asyncio.create_task(self._stop.wait(), name="stop")
         failures = 0
         try:
-            while not self._stop.is_set() and not renewer.done():
+            while not self._stop.is_set() and not renewer.done() and self.holds_lease():
                 client = MirrorClient(may_apply=self.holds_lease, **self.client_options)
                 self.client = client
                 runner = asyncio.create_task(self._run_client(client), name="discord-client")

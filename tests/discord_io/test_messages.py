@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from junefs.discord_io.reading import read_mirrored_file
+from junefs.errors import BackendError
 from junefs.models import Channel, File, Thumbnail, unread_sha256
 from junefs.store import get_store
+from junefs.tasks import read_unread_mirrored_files_task
 from tests.discord_emulator.emulator import Emulator
 from tests.discord_io.helpers import MirrorThread
 from tests.factories import jpeg_bytes, png_bytes
@@ -110,3 +114,42 @@ def test_edits_and_deletes_are_mirrored(
     mirror.call(mirror.client.http.delete_message(emulator.channel.id, int(sent["id"])))  # type: ignore[union-attr]
     wait_until(lambda: File.objects.count() == 0, what="both deletes")
     assert mirror.client is not None and mirror.client.failures == 0
+
+
+def test_the_read_task_marks_a_vanished_attachment_missing_and_retries_a_short_read(
+    emulator: Emulator, folder: Channel, mirror: MirrorThread
+) -> None:
+    gone = emulator.post_message(
+        emulator.channel.id, emulator.person.id, "", files=[("gone.png", png_bytes())]
+    )
+    short = emulator.post_message(
+        emulator.channel.id, emulator.person.id, "", files=[("short.png", png_bytes(30, 30))]
+    )
+    wait_until(lambda: File.objects.count() == 2, what="both files")
+    mirror.wait_idle()
+    emulator.delete_message(emulator.channel.id, gone.id, emit_event=False)  # missed the event
+    gone_file = File.objects.get(discord_message_id=gone.id)
+    assert read_mirrored_file(gone_file.pk).state == File.State.MISSING
+    assert File.objects.get(pk=gone_file.pk).state == File.State.MISSING
+
+    short_file = File.objects.get(discord_message_id=short.id)
+    emulator.faults.cdn_truncate(count=1)
+    with pytest.raises(BackendError, match=r"read \d+ bytes of"):  # the task retries this
+        read_mirrored_file(short_file.pk)
+    assert File.objects.get(pk=short_file.pk).state == File.State.INDEXING
+    assert read_mirrored_file(short_file.pk).state == File.State.COMPLETE
+
+
+def test_unread_files_are_queued_again_by_the_periodic_task(
+    emulator: Emulator, folder: Channel, mirror: MirrorThread
+) -> None:
+    emulator.post_message(
+        emulator.channel.id, emulator.person.id, "", files=[("a.png", png_bytes())]
+    )
+    wait_until(lambda: File.objects.count() == 1, what="the file")
+    mirror.wait_idle()
+    drain_task_queue()
+    assert read_unread_mirrored_files_task() == {"queued": 0}  # recent: its task is on its way
+    File.objects.update(updated_at=timezone.now() - timedelta(hours=1))
+    assert read_unread_mirrored_files_task() == {"queued": 1}
+    assert drain_task_queue() == ["junefs.read_mirrored_file"]

@@ -9,6 +9,7 @@ shows when the token is wrong or the gateway cannot be reached.
 from __future__ import annotations
 
 import base64
+import io
 import json
 import os
 import signal
@@ -20,6 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
+from django.core.management import call_command
 
 from junefs.discord_io.lease import get_lease
 from junefs.models import Channel, File, Server
@@ -106,6 +108,9 @@ def test_two_processes_one_active_and_the_standby_takes_over(
         wait_until(lambda: holder_pid() in {p.pid for p in procs}, what="one process active")
         active = next(p for p in procs if p.pid == holder_pid())
         standby = next(p for p in procs if p is not active)
+        status = io.StringIO()
+        call_command("discord_io", "status", stdout=status)
+        assert f":{active.pid}:" in status.getvalue()
         first = standalone.post_file("first.png")
         wait_until(lambda: File.objects.filter(discord_message_id=first).exists(), what="first")
         assert standalone.connected_sessions() == 1  # the standby is not connected
