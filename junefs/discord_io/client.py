@@ -150,8 +150,15 @@ class MirrorClient(discord.Client):
     async def on_connect(self) -> None:
         # Where each channel stood before this session's first event: live events
         # move the cursors on, and catch-up must still read what came before them.
+        # The read is handed to the sync thread in this task's first step, so it
+        # runs before any event of the session is applied.
         if self.catch_up_on_ready:
-            self._cursors = asyncio.ensure_future(sync_to_async(catch_up_cursors)())
+            self._cursors = cursors = asyncio.get_running_loop().create_future()
+            try:
+                cursors.set_result(await sync_to_async(catch_up_cursors)())
+            except Exception:
+                log.exception("discord_io: cannot read the channels' cursors")
+                cursors.set_result({})
 
     async def on_ready(self) -> None:
         log.info("discord_io: connected as %s to %d guild(s)", self.user, len(self.guilds))
