@@ -105,7 +105,10 @@ class FileAdmin(admin.ModelAdmin):
 
     @admin.action(description="Re-queue upload of missing parts")
     def requeue_upload(self, request: HttpRequest, queryset: QuerySet[File]) -> None:
-        stuck = queryset.exclude(state=File.State.COMPLETE)
+        # Mirrored Discord attachments are never uploaded: their bytes are the attachment.
+        stuck = queryset.exclude(state=File.State.COMPLETE).exclude(
+            discord_attachment_id__isnull=False
+        )
         ids = list(stuck.values_list("id", flat=True))
         stuck.filter(state=File.State.UPLOADING).update(upload_lease_until=None)
         stuck.exclude(state=File.State.UPLOADING).update(state=File.State.PENDING)
@@ -114,7 +117,9 @@ class FileAdmin(admin.ModelAdmin):
         skipped = queryset.count() - len(ids)
         level = messages.WARNING if skipped else messages.INFO
         self.message_user(
-            request, f"Queued {len(ids)} upload(s); {skipped} already complete.", level
+            request,
+            f"Queued {len(ids)} upload(s); {skipped} complete or mirrored from Discord.",
+            level,
         )
 
 

@@ -269,7 +269,11 @@ class RecordFile:
         reusable = {}
         sibling = ctx.sibling
         if sibling is not None and sibling.backend == file.backend:
-            reusable = {(p.index, p.sha256): p for p in sibling.parts.exclude(backend="")}
+            donors = sibling.parts.exclude(backend="")
+            if sibling.discord_message_id is not None:
+                # A mirrored attachment belongs to whoever posted it: never share it.
+                donors = donors.exclude(message_id=sibling.discord_message_id)
+            reusable = {(p.index, p.sha256): p for p in donors}
         parts = []
         for spec in ctx.plan.parts:
             part = Part(

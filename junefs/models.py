@@ -67,6 +67,12 @@ class Channel(models.Model):
     discord_channel_id = models.BigIntegerField(
         null=True, blank=True, unique=True, help_text="The Discord channel this folder mirrors."
     )
+    discord_last_message_id = models.BigIntegerField(
+        null=True,
+        blank=True,
+        help_text="Newest Discord message the mirror applied here; after a restart or a "
+        "takeover it reads the history after this one. Empty: not mirrored yet.",
+    )
     keep_cached = models.BooleanField(
         default=False, help_text="Keep this folder's files in the local cache (autofetch)."
     )
@@ -87,6 +93,9 @@ class File(models.Model):
 
     class State(models.TextChoices):
         PENDING = "pending", "pending"
+        #: A Discord attachment the mirror recorded; its bytes are not read yet, so
+        #: sha256 is a stand-in (see :func:`unread_sha256`) until the task fills it.
+        INDEXING = "indexing", "on Discord, not read yet"
         UPLOADING = "uploading", "uploading"
         COMPLETE = "complete", "complete"
         FAILED = "failed", "failed"
@@ -154,6 +163,10 @@ class File(models.Model):
         constraints = [
             # The same bytes once per folder; other folders share the parts.
             models.UniqueConstraint(fields=["channel", "sha256"], name="file_unique_per_channel"),
+            # A Discord attachment is mirrored as one file at most (events may repeat).
+            models.UniqueConstraint(
+                fields=["discord_attachment_id"], name="file_unique_discord_attachment"
+            ),
         ]
         indexes = [
             models.Index(fields=["channel", "-created_at", "-id"], name="file_channel_date"),
@@ -176,6 +189,16 @@ class File(models.Model):
     def extension(self) -> str:
         _, dot, ext = self.name.rpartition(".")
         return ext.lower() if dot else ""
+
+
+def unread_sha256(attachment_id: int) -> str:
+    """The stand-in sha256 of a mirrored attachment whose bytes are not read yet.
+
+    The attachment id as 64 hex digits: unique per attachment, so the (channel,
+    sha256) constraint holds, and never a real digest (that would take 48
+    leading zero digits). Only files in state ``indexing`` carry one.
+    """
+    return f"{attachment_id:064x}"
 
 
 class StoredObject(models.Model):
@@ -265,3 +288,20 @@ class Thumbnail(StoredObject):
 
     def __str__(self) -> str:
         return f"thumbnail of file {self.file_id}"
+
+
+class ProcessLease(models.Model):
+    """Who may run a singleton process (the Discord I/O client) until when.
+
+    Taken and renewed with conditional UPDATEs compared against the database's
+    clock, so several machines agree on expiry whatever their own clocks say.
+    Used when there is no Redis (see ``junefs.discord_io.lease``).
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    holder = models.CharField(max_length=200)
+    expires_at = models.DateTimeField()
+    acquired_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} held by {self.holder}"

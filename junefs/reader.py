@@ -149,7 +149,8 @@ def verify_file(
 def _mark(file: File, report: VerifyReport) -> None:
     if not report.ok:
         File.objects.filter(pk=file.pk).exclude(
-            state__in=[File.State.PENDING, File.State.UPLOADING]
+            # Not stored yet, or (indexing) its sha256 is not known yet.
+            state__in=[File.State.PENDING, File.State.UPLOADING, File.State.INDEXING]
         ).update(state=File.State.DAMAGED, state_note="; ".join(report.problems)[:2000])
     elif file.state == File.State.DAMAGED:
         File.objects.filter(pk=file.pk, state=File.State.DAMAGED).update(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from junefs.errors import BackendError
 from junefs.models import File
 
 
@@ -62,3 +63,35 @@ def remove_stale_temps_task() -> dict[str, int]:
     from junefs.store import get_store
 
     return {"removed": get_store().remove_stale_temps()}
+
+
+@shared_task(
+    name="junefs.read_mirrored_file",
+    autoretry_for=(OSError, BackendError),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    max_retries=8,
+)
+def read_mirrored_file_task(file_id: int) -> dict[str, object]:
+    """Read a mirrored Discord attachment: sha256, type, dimensions, thumbnail."""
+    from junefs.discord_io.reading import read_mirrored_file
+
+    summary = read_mirrored_file(file_id)
+    return {"file": file_id, "state": summary.state, "note": summary.note}
+
+
+@shared_task(name="junefs.read_unread_mirrored_files")
+def read_unread_mirrored_files_task() -> dict[str, int]:
+    """Queue mirrored files still unread after a while (their task was lost)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    stale = File.objects.filter(
+        state=File.State.INDEXING, updated_at__lt=timezone.now() - timedelta(minutes=5)
+    ).values_list("id", flat=True)
+    count = 0
+    for file_id in stale.iterator():
+        read_mirrored_file_task.delay(file_id)
+        count += 1
+    return {"queued": count}

@@ -192,6 +192,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "evict-unpacked-cache": {"task": "cds.evict_unpacked_cache", "schedule": 600.0},
     "autofetch-kept-channels": {"task": "cds.autofetch_kept_channels", "schedule": 1800.0},
     "prune-access-audit": {"task": "cds.prune_access_audit", "schedule": 3600.0},
+    # Discord I/O: read mirrored attachments whose first read did not happen.
+    "read-unread-discord-files": {"task": "junefs.read_unread_mirrored_files", "schedule": 600.0},
 }
 
 # --- JuneFS ------------------------------------------------------------------
@@ -296,6 +298,13 @@ DISCORD_API_BASE = env.url(
 DISCORD_GATEWAY_URL = env.url(
     "DISCORD_GATEWAY_URL", "wss://gateway.discord.gg/", schemes=("ws", "wss")
 )
+# Discord I/O (manage.py discord_io): one process is active at a time. It holds a
+# lease for this many seconds and renews it every third of that; a standby takes
+# over once the holder stops renewing.
+DISCORD_IO_LEASE_SECONDS = env.float("DISCORD_IO_LEASE_SECONDS", 10.0, minimum=1.0)
+# Connection attempts (to the API, then the gateway) before discord_io gives up
+# with an error at start-up. Once connected, discord.py reconnects for ever.
+DISCORD_IO_CONNECT_ATTEMPTS = env.int("DISCORD_IO_CONNECT_ATTEMPTS", 5, minimum=1)
 
 # --- Static files and i18n ----------------------------------------------------
 

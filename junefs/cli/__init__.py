@@ -5,7 +5,7 @@ Every module has ``help``, ``add_arguments(parser)`` and
 non-zero exit); long operations show a progress bar on a terminal.
 """
 
-from junefs.cli import channels, download, ls, rm, upload, verify
+from junefs.cli import channels, download, index, ls, rm, upload, verify
 
 SUBCOMMANDS = {
     "upload": upload,
@@ -14,4 +14,5 @@ SUBCOMMANDS = {
     "verify": verify,
     "rm": rm,
     "channels": channels,
+    "index": index,
 }

@@ -13,9 +13,9 @@ from junefs.models import Channel, File
 
 
 def progress(total: int, description: str, unit: str = "B") -> tqdm:  # type: ignore[type-arg]
-    """A progress bar on stderr, shown only when stderr is a terminal."""
+    """A progress bar on stderr, shown only when stderr is a terminal (total 0: unknown)."""
     return tqdm(
-        total=total,
+        total=total or None,
         desc=description,
         unit=unit,
         unit_scale=unit == "B",

@@ -1,4 +1,4 @@
-"""python manage.py junefs <upload|download|ls|verify|rm|channels> ..."""
+"""python manage.py junefs <upload|download|ls|verify|rm|channels|index> ..."""
 
 from __future__ import annotations
 
