@@ -1,4 +1,8 @@
-"""Run what one machine needs: web (daphne), worker with beat, and Discord I/O if configured.
+"""Run what one machine needs: web (uvicorn), worker with beat, and Discord I/O if configured.
+
+The web server is uvicorn rather than daphne: daphne buffers whatever the
+app sends a slow client (no backpressure), so one slow download of a big
+file could hold it all in memory; uvicorn waits for the socket.
 
 Children share this process's environment. If one of them exits, the others
 are stopped too, so a broken setup fails loudly instead of half-running.
@@ -30,12 +34,15 @@ class Command(BaseCommand):
             "web": [
                 python,
                 "-m",
-                "daphne",
-                "-b",
-                options["host"],
-                "-p",
-                str(options["port"]),
+                "uvicorn",
                 "sequenzia.asgi:application",
+                "--host",
+                options["host"],
+                "--port",
+                str(options["port"]),
+                "--lifespan",
+                "off",
+                "--no-server-header",
             ],
         }
         if not options["no_worker"]:
