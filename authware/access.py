@@ -4,42 +4,128 @@ Every view that touches a file or a folder starts with one call in here,
 which returns the object or raises ``Http404`` — never 403, so nobody learns
 that a hidden folder exists.
 
-Permissions are ``read``, ``write`` and ``manage`` on a folder (Channel).
-Until per-folder grants land, staff and superusers may do everything and
-nobody else anything; the functions below are the stable interface the rest
-of the code calls, whatever the rules behind them become.
+Who is asking: the request's API or device token when it carries one (set by
+:class:`authware.middleware.TokenMiddleware`), otherwise the signed-in user.
+
+The rules, for ``read`` ⊂ ``write`` ⊂ ``manage`` on a folder (Channel):
+
+* admins (rank admin, or superusers) may do everything everywhere;
+* anyone else gets what their own grants and their groups' grants give;
+* moderators may also ``manage`` every folder they can read (move, rename,
+  rotate, delete: the rank is the power, the grants say where);
+* a token acts for its user, limited to its folders when it lists any, and
+  only ``read`` unless it is an API token created with write access.
+  Device tokens are always read-only.
+* anonymous requests may do nothing.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
+from authware.models import PERM_LEVELS, Grant, Token, User
 from junefs.models import Channel, File
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
 Perm = Literal["read", "write", "manage"]
 PERMS: tuple[Perm, ...] = ("read", "write", "manage")
+_CACHE_ATTR = "_authware_channel_ids"
 
 
-def _is_trusted(request: HttpRequest) -> bool:
-    user = getattr(request, "user", None)
-    return bool(user is not None and user.is_authenticated and (user.is_staff or user.is_superuser))
+def token_of(request: HttpRequest) -> Token | None:
+    token: Token | None = getattr(request, "auth_token", None)
+    return token
+
+
+def user_of(request: HttpRequest) -> User | None:
+    """The user the request acts for (through its token, or its session), if any."""
+    token = token_of(request)
+    if token is not None:
+        return token.user
+    user: User | AnonymousUser | None = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    assert isinstance(user, User)
+    return user
+
+
+def _user_channel_ids(user: User, perm: Perm) -> set[int] | None:
+    """Folder ids ``user`` may ``perm``; None means every folder."""
+    if user.is_admin:
+        return None
+    level = PERM_LEVELS["read" if perm == "manage" and _moderates(user) else perm]
+    group_ids = list(user.groups.values_list("id", flat=True))
+    who = Q(user=user) | Q(group_id__in=group_ids) if group_ids else Q(user=user)
+    return set(Grant.objects.filter(who, level__gte=level).values_list("channel_id", flat=True))
+
+
+def _moderates(user: User) -> bool:
+    return user.has_rank(User.Rank.MODERATOR)
+
+
+def channel_ids_for(request: HttpRequest, perm: Perm = "read") -> frozenset[int] | None:
+    """Ids of the folders the requester may ``perm``; None means every folder.
+
+    Computed once per request and permission (a site has hundreds of
+    folders, not millions), so file queries can use a plain ``IN`` list.
+    """
+    if perm not in PERMS:
+        raise ValueError(f"unknown permission {perm!r}")
+    cache: dict[str, Any] = request.__dict__.setdefault(_CACHE_ATTR, {})
+    if perm in cache:
+        cached: frozenset[int] | None = cache[perm]
+        return cached
+    result: frozenset[int] | None
+    user = user_of(request)
+    token = token_of(request)
+    if user is None or (token is not None and perm != "read" and not token.writable):
+        result = frozenset()
+    else:
+        ids = _user_channel_ids(user, perm)
+        if token is not None:
+            limit = set(token.channels.values_list("id", flat=True))
+            if limit:
+                ids = limit if ids is None else ids & limit
+        result = None if ids is None else frozenset(ids)
+    cache[perm] = result
+    return result
 
 
 def channels_for(request: HttpRequest, perm: Perm = "read") -> QuerySet[Channel]:
     """The folders the requester (user or token) may ``perm``."""
-    if perm not in PERMS:
-        raise ValueError(f"unknown permission {perm!r}")
-    if _is_trusted(request):
+    ids = channel_ids_for(request, perm)
+    if ids is None:
         return Channel.objects.all()
-    return Channel.objects.none()
+    return Channel.objects.filter(pk__in=ids)
 
 
 def files_for(request: HttpRequest, perm: Perm = "read") -> QuerySet[File]:
     """The files in folders the requester may ``perm``."""
-    return File.objects.filter(channel__in=channels_for(request, perm))
+    ids = channel_ids_for(request, perm)
+    if ids is None:
+        return File.objects.all()
+    if not ids:
+        return File.objects.none()
+    return File.objects.filter(channel_id__in=sorted(ids))
+
+
+def can(request: HttpRequest, perm: Perm, channel_id: int) -> bool:
+    """Whether the requester may ``perm`` the folder (for showing buttons)."""
+    ids = channel_ids_for(request, perm)
+    return ids is None or channel_id in ids
+
+
+def has_rank(request: HttpRequest, rank: int) -> bool:
+    """Site-wide rank of the signed-in user (tokens never carry rank powers)."""
+    if token_of(request) is not None:
+        return False
+    user = user_of(request)
+    return user is not None and user.has_rank(rank)
 
 
 def get_channel_for(request: HttpRequest, channel_id: int, perm: Perm = "read") -> Channel:
