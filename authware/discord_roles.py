@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 
 def mirror_roles(user: User, guild_id: int, role_ids: Iterable[int]) -> tuple[int, int]:
-    """Put ``user`` in the groups linked to ``role_ids`` of ``guild_id``; returns (added, removed)."""
+    """Put ``user`` in the groups linked to ``role_ids`` of ``guild_id``; (added, removed)."""
     roles = {int(r) for r in role_ids}
     links = DiscordRoleLink.objects.filter(guild_id=guild_id)
     linked = {link.group_id for link in links}

@@ -82,13 +82,13 @@ class Grant(models.Model):
         ]
         indexes = [models.Index(fields=["user", "level"], name="grant_user_level")]
 
-    def save(self, *args: object, **kwargs: object) -> None:
-        self.level = PERM_LEVELS[self.perm]
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
-
     def __str__(self) -> str:
         who = f"user {self.user}" if self.user_id else f"group {self.group}"
         return f"{self.perm} on {self.channel} to {who}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.level = PERM_LEVELS[self.perm]
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 
 class DiscordRoleLink(models.Model):

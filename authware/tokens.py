@@ -49,9 +49,7 @@ def authenticate_token(raw: str) -> Token | None:
     """The active token for ``raw`` with an active user, or None."""
     if not raw.startswith(tuple(PREFIXES.values())) or len(raw) > 100:
         return None
-    token = (
-        Token.objects.select_related("user").filter(token_hash=hash_token(raw)).first()
-    )
+    token = Token.objects.select_related("user").filter(token_hash=hash_token(raw)).first()
     now = timezone.now()
     if token is None or not token.is_active(now) or not token.user.is_active:
         return None

@@ -20,6 +20,7 @@ CSP = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+PERMISSIONS = "camera=(), microphone=(), geolocation=()"
 #: Pages from other projects with their own inline scripts (API docs, admin).
 CSP_EXEMPT = ("/api/docs", "/admin/")
 
@@ -32,5 +33,5 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         if not request.path.startswith(CSP_EXEMPT):
             response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS)
         return response

@@ -1,0 +1,228 @@
+"""A gallery query: every filter and sort, typed, read from and written to a URL.
+
+The URL is the query: :meth:`GalleryQuery.from_params` reads a QueryDict
+(strictly: a malformed value raises :class:`QueryError` with a message),
+:meth:`GalleryQuery.to_params` writes the canonical parameters back, so any
+page can be bookmarked, shared, put in an Atom feed or replayed by a screen.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from sequenzia.query.search import KINDS, QueryError, SearchTerms, parse_search
+
+SORTS = ("date", "name", "size", "random", "fav")
+ORIENTATIONS = ("landscape", "portrait", "square")
+TONES = ("dark", "light")
+NSFW = ("hide", "show", "only")
+DEFAULT_ORDER = {"date": "desc", "name": "asc", "size": "desc", "random": "asc", "fav": "desc"}
+_SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?$", re.IGNORECASE)
+_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+
+
+def parse_size(text: str, what: str) -> int:
+    """``1500``, ``500k``, ``10MB``, ``1.5G`` → bytes."""
+    match = _SIZE.match(text.strip())
+    if not match:
+        raise QueryError(f"{what}={text!r} is not a size; write e.g. 500k, 10M or 1.5G")
+    return int(float(match.group(1)) * _UNITS[match.group(2).lower()])
+
+
+def parse_color(text: str) -> tuple[int, int, int]:
+    value = text.strip().lstrip("#")
+    if not re.fullmatch(r"[0-9a-fA-F]{6}", value):
+        raise QueryError(f"color={text!r} is not an RGB colour; write it as #rrggbb")
+    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
+
+
+@dataclass(frozen=True)
+class GalleryQuery:
+    q: str = ""
+    folders: tuple[int, ...] = ()
+    days: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None  # inclusive
+    kinds: tuple[str, ...] = ()
+    orient: str = ""
+    ratio_min: float | None = None
+    ratio_max: float | None = None
+    min_width: int | None = None
+    min_height: int | None = None
+    color: tuple[int, int, int] | None = None
+    tolerance: int = 40
+    tone: str = ""
+    size_min: int | None = None
+    size_max: int | None = None
+    nsfw: str = "hide"
+    sort: str = "date"
+    order: str = ""
+    seed: int = 0
+    terms: SearchTerms = field(default_factory=SearchTerms, compare=False)
+
+    @property
+    def direction(self) -> str:
+        return self.order or DEFAULT_ORDER[self.sort]
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> GalleryQuery:
+        """Read a QueryDict (or a plain dict); raises QueryError on a bad value."""
+        get = _Getter(params)
+        q = get.str("q")[:500]
+        query = cls(
+            q=q,
+            folders=tuple(get.int_list("folder")),
+            days=get.int("days", minimum=1, maximum=36500),
+            date_from=get.date("from"),
+            date_to=get.date("to"),
+            kinds=tuple(get.choices("type", KINDS)),
+            orient=get.choice("orient", ORIENTATIONS),
+            ratio_min=get.float("ratio_min"),
+            ratio_max=get.float("ratio_max"),
+            min_width=get.int("min_width", minimum=1),
+            min_height=get.int("min_height", minimum=1),
+            color=parse_color(get.str("color")) if get.str("color") else None,
+            tolerance=get.int("tol", minimum=1, maximum=255) or 40,
+            tone=get.choice("tone", TONES),
+            size_min=parse_size(get.str("size_min"), "size_min") if get.str("size_min") else None,
+            size_max=parse_size(get.str("size_max"), "size_max") if get.str("size_max") else None,
+            nsfw=get.choice("nsfw", NSFW) or "hide",
+            sort=get.choice("sort", SORTS) or "date",
+            order=get.choice("order", ("asc", "desc")),
+            seed=get.int("seed", minimum=0, maximum=2**31 - 1) or 0,
+            terms=parse_search(q),
+        )
+        if query.sort == "random" and not query.seed:
+            import random
+
+            query = replace(query, seed=random.randint(1, 2**31 - 1))
+        return query
+
+    def to_params(self) -> dict[str, Any]:
+        """The canonical URL parameters (defaults left out; lists as lists)."""
+        out: dict[str, Any] = {}
+        if self.q:
+            out["q"] = self.q
+        if self.folders:
+            out["folder"] = [str(f) for f in self.folders]
+        for name in ("days", "min_width", "min_height", "size_min", "size_max"):
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = str(value)
+        if self.date_from:
+            out["from"] = self.date_from.isoformat()
+        if self.date_to:
+            out["to"] = self.date_to.isoformat()
+        if self.kinds:
+            out["type"] = list(self.kinds)
+        for name in ("orient", "tone", "order"):
+            if getattr(self, name):
+                out[name] = getattr(self, name)
+        if self.ratio_min is not None:
+            out["ratio_min"] = f"{self.ratio_min:g}"
+        if self.ratio_max is not None:
+            out["ratio_max"] = f"{self.ratio_max:g}"
+        if self.color:
+            out["color"] = "#{:02x}{:02x}{:02x}".format(*self.color)
+            if self.tolerance != 40:
+                out["tol"] = str(self.tolerance)
+        if self.nsfw != "hide":
+            out["nsfw"] = self.nsfw
+        if self.sort != "date":
+            out["sort"] = self.sort
+        if self.sort == "random":
+            out["seed"] = str(self.seed)
+        return out
+
+    def urlencode(self, **extra: Any) -> str:
+        params = {**self.to_params(), **{k: v for k, v in extra.items() if v not in (None, "")}}
+        return urlencode(params, doseq=True)
+
+    def replace(self, **changes: Any) -> GalleryQuery:
+        return replace(self, **changes)
+
+    @property
+    def is_default(self) -> bool:
+        return not self.to_params()
+
+
+class _Getter:
+    """Strict reads of single and repeated parameters."""
+
+    def __init__(self, params: Mapping[str, Any]) -> None:
+        self.params = params
+
+    def _all(self, name: str) -> list[str]:
+        getlist = getattr(self.params, "getlist", None)
+        if getlist is not None:
+            values = getlist(name)
+        else:
+            raw = self.params.get(name)
+            values = raw if isinstance(raw, list | tuple) else [] if raw is None else [raw]
+        return [str(v).strip() for v in values if str(v).strip()]
+
+    def str(self, name: str) -> str:
+        values = self._all(name)
+        return values[-1] if values else ""
+
+    def int(self, name: str, *, minimum: int = 0, maximum: int | None = None) -> int | None:
+        text = self.str(name)
+        if not text:
+            return None
+        if not text.isdigit():
+            raise QueryError(f"{name}={text!r} is not a whole number")
+        number = int(text)
+        if number < minimum or (maximum is not None and number > maximum):
+            raise QueryError(f"{name}={number} is out of range")
+        return number
+
+    def int_list(self, name: str) -> list[int]:
+        out: list[int] = []
+        for value in self._all(name):
+            for part in value.split(","):
+                if part.strip():
+                    if not part.strip().isdigit():
+                        raise QueryError(f"{name}={part!r} is not a folder id")
+                    out.append(int(part))
+        return sorted(set(out))
+
+    def float(self, name: str) -> float | None:
+        text = self.str(name)
+        if not text:
+            return None
+        try:
+            number = float(text)
+        except ValueError:
+            raise QueryError(f"{name}={text!r} is not a number") from None
+        if not 0 < number < 1000:
+            raise QueryError(f"{name}={text!r} must be between 0 and 1000")
+        return number
+
+    def date(self, name: str) -> date | None:
+        text = self.str(name)
+        if not text:
+            return None
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise QueryError(f"{name}={text!r} is not a date (YYYY-MM-DD)") from None
+
+    def choice(self, name: str, choices: tuple[str, ...]) -> str:
+        value = self.str(name).lower()
+        if value and value not in choices:
+            raise QueryError(f"{name}={value!r} is not one of {', '.join(choices)}")
+        return value
+
+    def choices(self, name: str, choices: tuple[str, ...]) -> list[str]:
+        out = []
+        for value in self._all(name):
+            for part in value.lower().split(","):
+                if part not in choices:
+                    raise QueryError(f"{name}={part!r} is not one of {', '.join(choices)}")
+                out.append(part)
+        return sorted(set(out))
