@@ -96,6 +96,14 @@ def channel_ids_for(request: HttpRequest, perm: Perm = "read") -> frozenset[int]
     return result
 
 
+def channel_ids_for_user(user: User | None, perm: Perm = "read") -> frozenset[int] | None:
+    """The same rules for a user without a request (websockets, tasks); None means all."""
+    if user is None or not user.is_active:
+        return frozenset()
+    ids = _user_channel_ids(user, perm)
+    return None if ids is None else frozenset(ids)
+
+
 def channels_for(request: HttpRequest, perm: Perm = "read") -> QuerySet[Channel]:
     """The folders the requester (user or token) may ``perm``."""
     ids = channel_ids_for(request, perm)

@@ -147,6 +147,10 @@ class GalleryQuery:
         return replace(self, **changes)
 
     @property
+    def color_hex(self) -> str:
+        return "#{:02x}{:02x}{:02x}".format(*self.color) if self.color else ""
+
+    @property
     def is_default(self) -> bool:
         return not self.to_params()
 

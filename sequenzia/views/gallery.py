@@ -1,0 +1,128 @@
+"""The gallery grid: any query, as a page, an infinite-scroll fragment or an Atom feed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+
+from authware import access
+from sequenzia import links
+from sequenzia.models import Album
+from sequenzia.query import GalleryQuery, QueryError, fetch_page, filter_files
+from sequenzia.views.common import hidden_ids, member_required, remember_query, sidebar
+
+FEED_SIZE = 50
+
+
+def _grid(
+    request: HttpRequest,
+    *,
+    base_url: str,
+    fav_user_id: int | None,
+    title: str,
+    fixed: dict[str, str] | None = None,
+) -> HttpResponse:
+    params = request.GET.copy()
+    for key, value in (fixed or {}).items():
+        params[key] = value
+    try:
+        query = GalleryQuery.from_params(params)
+        qs = filter_files(request, query, hidden=hidden_ids(request), fav_user_id=fav_user_id)
+        page = fetch_page(qs, query, request.GET.get("after"), settings.GALLERY_PAGE_SIZE)
+    except QueryError as exc:
+        context = {"error": str(exc), "q": request.GET.get("q", ""), "sidebar": sidebar(request)}
+        return render(request, "sequenzia/query_error.html", context, status=400)
+    query_string = query.urlencode()
+    next_url = f"{base_url}?{query.urlencode(after=page.next_cursor)}" if page.next_cursor else None
+    context: dict[str, Any] = {
+        "title": title,
+        "query": query,
+        "query_string": query_string,
+        "files": page.files,
+        "next_url": next_url,
+        "base_url": base_url,
+        "can_manage": access.channel_ids_for(request, "manage") != frozenset(),
+        "move_targets": access.channels_for(request, "write"),
+        "albums": Album.objects.filter(owner_id=request.user.pk).only("id", "name"),
+        "live_folders": ",".join(str(f) for f in query.folders),
+    }
+    if request.GET.get("partial"):
+        return render(request, "sequenzia/_grid_page.html", context)
+    if not request.GET.get("after") and not query.is_default and not fixed:
+        remember_query(request, query_string)
+    context["sidebar"] = sidebar(request)
+    context["feed_url"] = f"{reverse('feed')}?{query_string}"
+    return render(request, "sequenzia/gallery.html", context)
+
+
+@member_required
+def gallery(request: HttpRequest) -> HttpResponse:
+    return _grid(request, base_url=reverse("gallery"), fav_user_id=request.user.pk, title="Gallery")
+
+
+@member_required
+def favourites(request: HttpRequest) -> HttpResponse:
+    return _grid(
+        request,
+        base_url=reverse("favourites"),
+        fav_user_id=request.user.pk,
+        title="Your favourites",
+        fixed={"sort": "fav"},
+    )
+
+
+@member_required
+def user_favourites(request: HttpRequest, username: str) -> HttpResponse:
+    owner = get_user_model().objects.filter(username=username, is_active=True).first()
+    if owner is None or not (owner.favourites_public or owner.pk == request.user.pk):
+        raise Http404("No such list")
+    return _grid(
+        request,
+        base_url=reverse("user_favourites", args=[username]),
+        fav_user_id=owner.pk,
+        title=f"{owner.username}'s favourites",
+        fixed={"sort": "fav"},
+    )
+
+
+def feed(request: HttpRequest) -> HttpResponse:
+    """Atom feed of any gallery query (session, or an API token in the Authorization header)."""
+    if access.user_of(request) is None:
+        return HttpResponse("Sign in or send an API token.", status=401, content_type="text/plain")
+    try:
+        query = GalleryQuery.from_params(request.GET)
+        qs = filter_files(request, query, fav_user_id=access.user_of(request).pk)  # type: ignore[union-attr]
+        page = fetch_page(qs, query, None, FEED_SIZE)
+    except QueryError as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain")
+    gallery_url = f"{settings.SITE_URL}{reverse('gallery')}?{query.urlencode()}"
+    atom = Atom1Feed(
+        title=f"Sequenzia: {query.q or 'gallery'}",
+        link=gallery_url,
+        description="Files matching a gallery query",
+        feed_url=f"{settings.SITE_URL}{request.get_full_path()}",
+    )
+    for file in page.files:
+        atom.add_item(
+            title=file.name,
+            link=links.share_url(file),
+            description=f"{file.channel.name} · {file.mime} · {file.size} bytes",
+            unique_id=f"sequenzia:file:{file.pk}",
+            pubdate=file.created_at,
+            updateddate=file.updated_at,
+            enclosures=[],
+        )
+    response = HttpResponse(content_type="application/atom+xml; charset=utf-8")
+    atom.write(response, "utf-8")
+    return response
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    """A trivial view: load balancers, and the benchmark's baseline."""
+    return HttpResponse("ok", content_type="text/plain")
