@@ -22,7 +22,7 @@ from django.db.models import Max, Q
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from ninja import File as FileParam
-from ninja import Form, NinjaAPI, Schema
+from ninja import Form, NinjaAPI, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.security import APIKeyCookie, HttpBearer
@@ -212,12 +212,12 @@ def search(request: HttpRequest, q: str) -> dict[str, Any]:
 @api.post("/files", response={200: list[UploadOut], 400: list[UploadOut]}, tags=["files"])
 def upload_files(
     request: HttpRequest, folder: Form[int], files: FileParam[list[UploadedFile]]
-) -> tuple[int, list[dict[str, Any]]]:
+) -> Status[list[dict[str, Any]]]:
     """Upload files into a folder you may write to (multipart: ``folder``, ``files``)."""
     writer(request)
     channel = access.get_channel_for(request, folder, "write")
     results = [store_upload(request, channel, f) for f in files]
-    return (200 if all(r["ok"] for r in results) else 400), results
+    return Status((200 if all(r["ok"] for r in results) else 400), results)
 
 
 @api.get("/files/{file_id}", response=FileOut, tags=["files"])
@@ -241,10 +241,10 @@ def patch_file(request: HttpRequest, file_id: int, body: FilePatch) -> dict[str,
 
 
 @api.delete("/files/{file_id}", response={204: None}, tags=["files"])
-def remove_file(request: HttpRequest, file_id: int) -> tuple[int, None]:
+def remove_file(request: HttpRequest, file_id: int) -> Status[None]:
     writer(request)
     delete_file(access.get_file_for(request, file_id, "manage"))
-    return 204, None
+    return Status(204, None)
 
 
 @api.get("/folders", response=list[FolderOut], tags=["folders"])
@@ -264,20 +264,20 @@ def list_favourites(request: HttpRequest) -> dict[str, Any]:
 
 
 @api.put("/favourites/{file_id}", response={204: None}, tags=["favourites"])
-def add_favourite(request: HttpRequest, file_id: int) -> tuple[int, None]:
+def add_favourite(request: HttpRequest, file_id: int) -> Status[None]:
     user = writer(request)
     file = access.get_file_for(request, file_id)
     with contextlib.suppress(IntegrityError):
         Favourite.objects.get_or_create(user=user, file=file)
-    return 204, None
+    return Status(204, None)
 
 
 @api.delete("/favourites/{file_id}", response={204: None}, tags=["favourites"])
-def remove_favourite(request: HttpRequest, file_id: int) -> tuple[int, None]:
+def remove_favourite(request: HttpRequest, file_id: int) -> Status[None]:
     user = writer(request)
     file = access.get_file_for(request, file_id)
     Favourite.objects.filter(user=user, file=file).delete()
-    return 204, None
+    return Status(204, None)
 
 
 def album_out(album: Album, items: list[int] | None = None) -> dict[str, Any]:
@@ -314,14 +314,14 @@ def list_albums(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @api.post("/albums", response={201: AlbumOut}, tags=["albums"])
-def create_album(request: HttpRequest, body: AlbumIn) -> tuple[int, dict[str, Any]]:
+def create_album(request: HttpRequest, body: AlbumIn) -> Status[dict[str, Any]]:
     user = writer(request)
     if not body.name.strip():
         raise HttpError(400, "an album needs a name")
     album = Album.objects.create(
         owner=user, name=body.name.strip()[:120], description=body.description, public=body.public
     )
-    return 201, album_out(album, [])
+    return Status(201, album_out(album, []))
 
 
 @api.get("/albums/{album_id}", response=AlbumOut, tags=["albums"])
@@ -333,10 +333,10 @@ def get_album(request: HttpRequest, album_id: int) -> dict[str, Any]:
 
 
 @api.delete("/albums/{album_id}", response={204: None}, tags=["albums"])
-def delete_album(request: HttpRequest, album_id: int) -> tuple[int, None]:
+def delete_album(request: HttpRequest, album_id: int) -> Status[None]:
     writer(request)
     _album(request, album_id, edit=True).delete()
-    return 204, None
+    return Status(204, None)
 
 
 @api.post("/albums/{album_id}/items", response=AlbumOut, tags=["albums"])
@@ -357,8 +357,8 @@ def add_album_items(request: HttpRequest, album_id: int, body: FileIds) -> dict[
 
 
 @api.delete("/albums/{album_id}/items/{file_id}", response={204: None}, tags=["albums"])
-def remove_album_item(request: HttpRequest, album_id: int, file_id: int) -> tuple[int, None]:
+def remove_album_item(request: HttpRequest, album_id: int, file_id: int) -> Status[None]:
     writer(request)
     album = _album(request, album_id, edit=True)
     album.items.filter(file_id=file_id).delete()
-    return 204, None
+    return Status(204, None)

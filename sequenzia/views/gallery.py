@@ -93,11 +93,15 @@ def user_favourites(request: HttpRequest, username: str) -> HttpResponse:
 
 def feed(request: HttpRequest) -> HttpResponse:
     """Atom feed of any gallery query (session, or an API token in the Authorization header)."""
-    if access.user_of(request) is None:
+    user = access.user_of(request)
+    if user is None:
         return HttpResponse("Sign in or send an API token.", status=401, content_type="text/plain")
+    token = access.token_of(request)
+    if token is not None and token.kind != token.Kind.API:
+        return HttpResponse("Device tokens are for screens.", status=403, content_type="text/plain")
     try:
         query = GalleryQuery.from_params(request.GET)
-        qs = filter_files(request, query, fav_user_id=access.user_of(request).pk)  # type: ignore[union-attr]
+        qs = filter_files(request, query, fav_user_id=user.pk)
         page = fetch_page(qs, query, None, FEED_SIZE)
     except QueryError as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain")

@@ -48,7 +48,7 @@ def store_upload(request: HttpRequest, channel: Channel, upload: UploadedFile) -
                 stream=upload,  # type: ignore[arg-type]
                 name=name,
                 channel=channel,
-                uploader=request.user,  # type: ignore[arg-type]
+                uploader=access.user_of(request),
                 upload="queue",
             )
         )
