@@ -68,8 +68,8 @@ def filter_files(
     qs = _restrict_folders(qs, request, query, readable, set(hidden))
     qs = _apply_filters(qs, query)
     if query.sort == "fav":
-        if fav_user_id is None:
-            return qs.none()
+        # No user: match nothing, but keep the annotations the ordering needs.
+        fav_user_id = -1 if fav_user_id is None else fav_user_id
         qs = (
             qs.annotate(
                 fav=FilteredRelation("favourites", condition=Q(favourites__user_id=fav_user_id))
