@@ -88,6 +88,12 @@ def build_world() -> World:
     return world
 
 
+@pytest.fixture(autouse=True)
+def fast_passwords(settings) -> None:  # type: ignore[no-untyped-def]
+    """Real hashing costs a second per user; the tests are about access, not hashing."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def world(db: None) -> World:
     return build_world()

@@ -198,9 +198,10 @@ def test_filters(setup: dict[str, Any]) -> None:
     assert count(setup, size_max="10M") == files.filter(size__lte=10 * 1024**2).count()
     days = count(setup, days="1")
     assert days == 0  # every file is from 2024
-    assert count(setup, **{"from": "2024-05-31", "to": "2024-06-01"}) == files.filter(
-        created_at__gte=datetime(2024, 5, 31, tzinfo=UTC)
-    ).count()
+    assert (
+        count(setup, **{"from": "2024-05-31", "to": "2024-06-01"})
+        == files.filter(created_at__gte=datetime(2024, 5, 31, tzinfo=UTC)).count()
+    )
     near = count(setup, color="#808080", tol="60")
     expected = files.filter(
         color_r__range=(68, 188), color_g__range=(68, 188), color_b__range=(68, 188)
