@@ -17,8 +17,8 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db import IntegrityError
+from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from ninja import File as FileParam
@@ -33,8 +33,9 @@ from junefs.errors import JuneFSError
 from junefs.models import Channel, File
 from junefs.operations import delete_file, move_file, rename_file
 from sequenzia import links
-from sequenzia.models import Album, AlbumItem, Favourite
+from sequenzia.models import Album, Favourite
 from sequenzia.query import GalleryQuery, QueryError, fetch_page, filter_files
+from sequenzia.views.albums import add_files
 from sequenzia.views.upload import store_upload
 
 
@@ -344,15 +345,7 @@ def add_album_items(request: HttpRequest, album_id: int, body: FileIds) -> dict[
     """Append files (ones you may read) to the end of an album."""
     writer(request)
     album = _album(request, album_id, edit=True)
-    allowed = access.files_for(request).filter(pk__in=body.files[:1000])
-    with transaction.atomic():
-        top = album.items.aggregate(top=Max("position"))["top"] or 0
-        have = set(album.items.values_list("file_id", flat=True))
-        for file_id in allowed.values_list("id", flat=True):
-            if file_id not in have:
-                top += 1
-                AlbumItem.objects.create(album=album, file_id=file_id, position=top)
-        album.save()
+    add_files(request, album, body.files[:1000])
     return get_album(request, album_id)
 
 

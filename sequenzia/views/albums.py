@@ -100,7 +100,8 @@ def album_delete(request: HttpRequest, album_id: int) -> HttpResponse:
 
 
 def add_files(request: HttpRequest, album: Album, file_ids: list[int]) -> int:
-    readable = access.files_for(request).filter(pk__in=file_ids).values_list("id", flat=True)
+    allowed = set(access.files_for(request).filter(pk__in=file_ids).values_list("id", flat=True))
+    readable = [i for i in dict.fromkeys(file_ids) if i in allowed]  # in the order given
     added = 0
     with transaction.atomic():
         top = album.items.aggregate(top=Max("position"))["top"] or 0
