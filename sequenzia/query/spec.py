@@ -151,6 +151,12 @@ class GalleryQuery:
         return "#{:02x}{:02x}{:02x}".format(*self.color) if self.color else ""
 
     @property
+    def has_filters(self) -> bool:
+        """Filters beyond the folder, the search box and the sort are set."""
+        narrow = self.replace(q="", folders=(), sort="date", order="", seed=0)
+        return not narrow.is_default
+
+    @property
     def is_default(self) -> bool:
         return not self.to_params()
 

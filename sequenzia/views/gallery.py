@@ -63,7 +63,12 @@ def _grid(
 
 @member_required
 def gallery(request: HttpRequest) -> HttpResponse:
-    return _grid(request, base_url=reverse("gallery"), fav_user_id=request.user.pk, title="Gallery")
+    title = "Gallery"
+    folder_ids = request.GET.getlist("folder")
+    if len(folder_ids) == 1 and folder_ids[0].isdigit():
+        channel = access.channels_for(request).filter(pk=int(folder_ids[0])).first()
+        title = channel.name if channel else title
+    return _grid(request, base_url=reverse("gallery"), fav_user_id=request.user.pk, title=title)
 
 
 @member_required

@@ -14,6 +14,12 @@
     });
   }
 
+  // On a phone the folder list starts folded, so the grid comes first.
+  if (window.matchMedia && window.matchMedia("(max-width: 800px)").matches) {
+    var folders = document.querySelector(".sidebar details.folders");
+    if (folders) folders.open = false;
+  }
+
   // Confirm dangerous buttons.
   document.addEventListener("click", function (e) {
     var el = e.target.closest("[data-confirm]");
