@@ -61,7 +61,7 @@ class Steps:
 
 def test_daily_use(
     browser: Any, live_server: Any, transactional_db: None, output_dir: Path, tmp_path: Path
-) -> None:  # noqa: E501
+) -> None:
     # Built in another thread: this one runs Playwright's event loop, and the
     # live-update receiver (async_to_sync) must not run inside a loop.
     with ThreadPoolExecutor(1) as pool:
@@ -92,7 +92,7 @@ def test_daily_use(
     steps.shot("folder")
 
     # Filter: landscape images only, sorted by name.
-    if not page.locator("details.filters").get_attribute("open") == "":
+    if page.locator("details.filters").get_attribute("open") != "":
         page.click("details.filters summary")
     page.select_option("select[name=orient]", "landscape")
     page.check("input[name=type][value=image]")
