@@ -278,7 +278,10 @@ class Page:
 def fetch_page(qs: QuerySet[File], query: GalleryQuery, cursor: str | None, size: int) -> Page:
     spec = sort_spec(query)
     start = decode_cursor(cursor, query) if cursor else (0, None)
-    rows = walk(qs.select_related("channel"), spec, start=start, limit=size + 1)
+    # No select_related("channel"): a join makes MariaDB drive the query from the
+    # folder table and sort every matching file; callers that need folder names
+    # use prefetch_related or folders_of().
+    rows = walk(qs, spec, start=start, limit=size + 1)
     next_cursor = None
     if len(rows) > size:
         rows = rows[:size]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django import template
+from django.urls import reverse
 
 from junefs.models import File
 from sequenzia import links
+from sequenzia.tiles import render_folder_options, render_options, render_sidebar, render_tiles
 
 register = template.Library()
 
@@ -45,3 +47,25 @@ def with_param(context: template.Context, **changes: object) -> str:
         if value not in (None, ""):
             params[key] = str(value)
     return params.urlencode()
+
+
+@register.simple_tag
+def tiles(files: list[File], query_string: str = "") -> str:
+    return render_tiles(files, query_string)
+
+
+@register.simple_tag(takes_context=True)
+def sidebar_folders(context: template.Context, groups: list[object]) -> str:
+    query = context.get("query")
+    current = query.folders if query is not None else ()
+    return render_sidebar(groups, current, reverse("gallery"))
+
+
+@register.simple_tag
+def folder_options(groups: list[object], current: tuple[int, ...] = ()) -> str:
+    return render_folder_options(groups, current)
+
+
+@register.simple_tag
+def options(pairs: list[tuple[int, str]]) -> str:
+    return render_options(pairs)

@@ -64,7 +64,8 @@ def sidebar(request: HttpRequest) -> list[Group]:
     """Readable, not hidden folders, grouped by "class / category"."""
     hidden = hidden_ids(request)
     groups: dict[str, Group] = {}
-    for channel in access.channels_for(request).order_by(*Channel._meta.ordering):
+    columns = ("id", "name", "nsfw", "class_name", "category", "position")
+    for channel in access.channels_for(request).only(*columns).order_by(*Channel._meta.ordering):
         if channel.pk in hidden:
             continue
         title = " / ".join(p for p in (channel.class_name, channel.category) if p) or "Folders"

@@ -33,16 +33,19 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium_path: str) -> Iterator[Any]:
+    """One browser for this module's tests. Not session-wide: Playwright's sync API
+    keeps an event loop running in the main thread, which async tests elsewhere
+    (Channels) cannot share."""
     sync_api = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API keeps an event loop in this thread; the test's own
-    # ORM calls are still plain synchronous calls.
+    # The test's own ORM calls are plain synchronous calls, made while that loop exists.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 class Steps:

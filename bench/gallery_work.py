@@ -1,0 +1,370 @@
+"""The gallery benchmark's work, in its own process (see bench/bench_gallery.py).
+
+1. Seed: 200 folders and N files spread over 5 years (bulk INSERTs), two users:
+   alice (admin, every folder) and bob (a member who reads 120 folders through a
+   group), 5,000 favourites for bob. Kept between runs.
+2. Server-side times: each page type through Django's full stack in-process
+   (middleware, session, view, query, template), p50/p95 over many requests.
+3. EXPLAIN of each page's main query.
+4. Throughput: uvicorn with 2 workers, the gallery's first page against a
+   trivial view (/healthz), same server, same run, several client processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import django
+
+WORDS = (
+    "sunset beach forest city night street portrait cat dog mountain lake snow rain "
+    "river bridge tower garden flower sky cloud car train boat festival concert food "
+    "party family friends wedding birthday holiday summer winter autumn spring museum "
+    "castle church market desert island harbour lighthouse waterfall meadow field"
+).split()
+KINDS = [
+    ("image", "image/jpeg", "jpg", 0.72),
+    ("image", "image/png", "png", 0.13),
+    ("video", "video/mp4", "mp4", 0.10),
+    ("other", "application/pdf", "pdf", 0.05),
+]
+DIMS = [
+    (1920, 1080),
+    (1080, 1920),
+    (3840, 2160),
+    (4032, 3024),
+    (3024, 4032),
+    (1280, 720),
+    (800, 800),
+    (2560, 1440),
+    (1080, 1350),
+    (6000, 4000),
+]
+FOLDERS = 200
+START = datetime(2021, 1, 1, tzinfo=UTC)
+SPAN = timedelta(days=5 * 365)
+
+
+def setup_django(url: str) -> None:
+    import MySQLdb
+
+    name = url.rsplit("/", 1)[1]
+    conn = MySQLdb.connect(host="127.0.0.1", user="root", port=3306)
+    conn.cursor().execute(
+        f"CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+    )
+    conn.close()
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def seed(rows: int) -> dict[str, Any]:
+    from django.contrib.auth.models import Group
+    from django.db import connection
+
+    from authware.models import Grant, User
+    from junefs.models import Channel, File, Server
+
+    if File.objects.count() >= rows:
+        return {"seeded": False, "rows": File.objects.count()}
+    started = time.monotonic()
+    File.objects.all().delete()
+    server = Server.default()
+    classes = ["Photos", "Art", "Memes", "Archive", "Screens"]
+    have = Channel.objects.count()
+    Channel.objects.bulk_create(
+        [
+            Channel(
+                server=server,
+                name=f"folder-{i:03d}",
+                class_name=classes[i % 5],
+                category=f"cat-{i % 17}",
+                nsfw=i % 25 == 0,
+            )
+            for i in range(have, FOLDERS)
+        ]
+    )
+    channel_ids = list(Channel.objects.order_by("id").values_list("id", flat=True))
+    alice, _ = User.objects.get_or_create(username="alice", defaults={"rank": User.Rank.ADMIN})
+    bob, _ = User.objects.get_or_create(username="bob")
+    members, _ = Group.objects.get_or_create(name="members")
+    bob.groups.add(members)
+    for channel_id in channel_ids[:120]:
+        Grant.objects.get_or_create(channel_id=channel_id, group=members, defaults={"perm": "read"})
+    # Folder sizes follow a long tail: a few big folders, many small ones.
+    weights = [1 / (i + 1) ** 0.8 for i in range(len(channel_ids))]
+    rng = random.Random(42)
+    kinds = [k for k in KINDS]
+    kind_weights = [k[3] for k in KINDS]
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    columns = (
+        "channel_id, name, original_name, description, size, sha256, mime, kind, width, height, "
+        "orientation, color_r, color_g, color_b, is_dark, preview, preview_note, state, "
+        "state_note, backend, part_size, part_count, created_at, uploaded_at, updated_at, "
+        "rotation, shuffle"
+    )
+    sql = f"INSERT INTO junefs_file ({columns}) VALUES ({', '.join(['%s'] * 27)})"
+    batch: list[tuple[Any, ...]] = []
+    cursor = connection.cursor()
+    for n in range(rows):
+        kind, mime, ext, _ = rng.choices(kinds, kind_weights)[0]
+        created = START + timedelta(seconds=rng.random() * SPAN.total_seconds())
+        style = rng.random()
+        if style < 0.5:
+            name = f"IMG_{created:%Y%m%d}_{n:07d}.{ext}"
+        elif style < 0.7:
+            name = f"DSC{n:07d}.{ext}"
+        elif style < 0.85:
+            name = f"screenshot-{created:%Y-%m-%d}-{n}.{ext}"
+        else:
+            name = f"{rng.choice(WORDS)}-{rng.choice(WORDS)}-{n}.{ext}"
+        description = " ".join(rng.sample(WORDS, 3)) if rng.random() < 0.2 else ""
+        width, height = rng.choice(DIMS) if kind != "other" else (None, None)
+        r, g, b = rng.randrange(256), rng.randrange(256), rng.randrange(256)
+        batch.append(
+            (
+                rng.choices(channel_ids, weights)[0],
+                name,
+                name,
+                description,
+                int(rng.lognormvariate(14.5, 1.2)),
+                "%064x" % rng.getrandbits(256),
+                mime,
+                kind,
+                width,
+                height,
+                1,
+                r,
+                g,
+                b,
+                (r * 299 + g * 587 + b * 114) / 1000 < 110,
+                "ready" if kind != "other" else "none",
+                "",
+                "complete",
+                "",
+                "local",
+                9 * 1024 * 1024,
+                1,
+                created.strftime("%Y-%m-%d %H:%M:%S.%f"),
+                now,
+                now,
+                0,
+                rng.getrandbits(31),
+            )
+        )
+        if len(batch) == 10_000:
+            cursor.executemany(sql, batch)
+            batch.clear()
+            if n % 100_000 < 10_000:
+                print(f"  seeded {n + 1:,} rows", flush=True)
+    if batch:
+        cursor.executemany(sql, batch)
+    cursor.execute("ANALYZE TABLE junefs_file")
+    from sequenzia.models import Favourite
+
+    readable = list(
+        File.objects.filter(channel_id__in=channel_ids[:120]).values_list("id", flat=True)[:200_000]
+    )
+    Favourite.objects.bulk_create(
+        [Favourite(user=bob, file_id=i) for i in rng.sample(readable, 5000)], ignore_conflicts=True
+    )
+    _ = alice
+    return {"seeded": True, "rows": rows, "seed_seconds": round(time.monotonic() - started, 1)}
+
+
+def pages(rows: int) -> dict[str, str]:
+    """The page types, as URLs. The deep page starts half way down the date order."""
+    from junefs.models import File
+    from sequenzia.query import GalleryQuery
+    from sequenzia.query.build import encode_cursor
+
+    middle = File.objects.order_by("-created_at", "-id").values("created_at", "id")[rows // 2]
+    deep = encode_cursor(GalleryQuery(), 0, (middle["created_at"], middle["id"]))
+    random_deep = encode_cursor(GalleryQuery(sort="random", seed=12345), 1, (2**30, 10**9))
+    return {
+        "first page": "/",
+        "folder page": "/?folder=5",
+        "filtered page": "/?type=image&orient=landscape&min_width=1920&days=730",
+        "deep keyset page": f"/?after={deep}",
+        "search (word)": "/?q=sunset",
+        "search (syntax)": "/?q=ext:png+width:>=2000+date:2023..",
+        "random sort": "/?sort=random&seed=12345",
+        "random sort, deep": f"/?sort=random&seed=12345&after={random_deep}",
+        "favourites": "/favourites/",
+    }
+
+
+def time_pages(urls: dict[str, str], who: str, repeat: int) -> dict[str, dict[str, float]]:
+    from django.test import Client
+
+    from authware.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(username=who))
+    results = {}
+    for label, url in urls.items():
+        for _ in range(3):
+            assert client.get(url).status_code == 200, url
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200
+        times.sort()
+        results[label] = {
+            "p50_ms": round(statistics.median(times), 1),
+            "p95_ms": round(times[int(len(times) * 0.95) - 1], 1),
+        }
+        print(
+            f"  {who:5s} {label:20s} p50 {results[label]['p50_ms']:6.1f} ms  "
+            f"p95 {results[label]['p95_ms']:6.1f} ms",
+            flush=True,
+        )
+    return results
+
+
+def explain(urls: dict[str, str], who: str) -> str:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from authware.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(username=who))
+    out = []
+    for label, url in urls.items():
+        with CaptureQueriesContext(connection) as ctx:
+            client.get(url)
+        main = [
+            q["sql"]
+            for q in ctx.captured_queries
+            if "FROM `junefs_file`" in q["sql"] and "LIMIT" in q["sql"]
+        ]
+        with connection.cursor() as cursor:
+            for sql in main:
+                cursor.execute("EXPLAIN " + sql)
+                names = [c[0] for c in cursor.description]
+                plan = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+                out.append(f"#### {label} ({who}): `{url[:90]}`\n")
+                short = sql if len(sql) < 900 else sql[:900] + " …"
+                out.append(f"```sql\n{short}\n```\n")
+                out.append("| table | type | key | rows | Extra |\n|---|---|---|---|---|")
+                for row in plan:
+                    out.append(
+                        f"| {row['table']} | {row['type']} | {row['key']} | {row['rows']} | {row['Extra']} |"
+                    )
+                out.append("")
+    return "\n".join(out)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _hammer(args: tuple[str, str, float]) -> int:
+    import httpx
+
+    url, cookie, seconds = args
+    done = 0
+    with httpx.Client(cookies={"sessionid": cookie}, timeout=30) as client:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            response = client.get(url)
+            if response.status_code != 200:
+                raise RuntimeError(f"{url}: {response.status_code}")
+            done += 1
+    return done
+
+
+def throughput(seconds: float = 10.0, clients: int = 6) -> dict[str, float]:
+    from django.test import Client
+
+    from authware.models import User
+
+    session = Client()
+    session.force_login(User.objects.get(username="bob"))
+    cookie = session.cookies["sessionid"].value
+    port = free_port()
+    env = {**os.environ, "DATABASE_CONN_MAX_AGE": "60"}
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "sequenzia.asgi:application",
+            "--workers",
+            "2",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        import httpx
+
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/healthz").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        figures = {}
+        with multiprocessing.get_context("spawn").Pool(clients) as pool:
+            for label, path in (("trivial view", "/healthz"), ("gallery first page", "/")):
+                pool.map(_hammer, [(base + path, cookie, 1.0)] * clients)  # warm up
+                started = time.monotonic()
+                counts = pool.map(_hammer, [(base + path, cookie, seconds)] * clients)
+                figures[label] = round(sum(counts) / (time.monotonic() - started), 1)
+                print(f"  {label}: {figures[label]} requests/s", flush=True)
+        figures["ratio"] = round(figures["gallery first page"] / figures["trivial view"], 3)
+        return figures
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--repeat", type=int, default=60)
+    args = parser.parse_args()
+    setup_django(os.environ["DATABASE_URL"])
+    print("seeding (kept between runs)…", flush=True)
+    figures: dict[str, Any] = {"seed": seed(args.rows)}
+    urls = pages(args.rows)
+    figures["member (bob, 120 of 200 folders)"] = time_pages(urls, "bob", args.repeat)
+    figures["admin (alice, every folder)"] = time_pages(
+        {k: v for k, v in urls.items() if k != "favourites"}, "alice", args.repeat
+    )
+    plans = explain(urls, "bob") + "\n" + explain({"first page": "/"}, "alice")
+    (args.out.parent / "gallery-explain.md").write_text(plans)
+    figures["throughput (uvicorn, 2 workers)"] = throughput()
+    args.out.write_text(json.dumps(figures, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
