@@ -31,8 +31,9 @@ import django
 WORDS = (
     "sunset beach forest city night street portrait cat dog mountain lake snow rain "
     "river bridge tower garden flower sky cloud car train boat festival concert food "
-    "party family friends wedding birthday holiday summer winter autumn spring museum "
-    "castle church market desert island harbour lighthouse waterfall meadow field"
+    "party family friends wedding birthday holiday summer winter autumn spring "
+    "museum castle church market desert island harbour lighthouse waterfall meadow "
+    "field "
 ).split()
 KINDS = [
     ("image", "image/jpeg", "jpg", 0.72),
@@ -117,7 +118,7 @@ def seed(rows: int) -> dict[str, Any]:
         "state_note, backend, part_size, part_count, created_at, uploaded_at, updated_at, "
         "rotation, shuffle"
     )
-    sql = f"INSERT INTO junefs_file ({columns}) VALUES ({', '.join(['%s'] * 27)})"
+    sql = f"INSERT INTO junefs_file ({columns}) VALUES ({', '.join(['%s'] * 27)})"  # noqa: S608
     batch: list[tuple[Any, ...]] = []
     cursor = connection.cursor()
     for n in range(rows):
@@ -142,7 +143,7 @@ def seed(rows: int) -> dict[str, Any]:
                 name,
                 description,
                 int(rng.lognormvariate(14.5, 1.2)),
-                "%064x" % rng.getrandbits(256),
+                f"{rng.getrandbits(256):064x}",
                 mime,
                 kind,
                 width,
@@ -266,9 +267,8 @@ def explain(urls: dict[str, str], who: str) -> str:
                 out.append(f"```sql\n{short}\n```\n")
                 out.append("| table | type | key | rows | Extra |\n|---|---|---|---|---|")
                 for row in plan:
-                    out.append(
-                        f"| {row['table']} | {row['type']} | {row['key']} | {row['rows']} | {row['Extra']} |"
-                    )
+                    cells = [row[k] for k in ("table", "type", "key", "rows", "Extra")]
+                    out.append("| " + " | ".join(str(c) for c in cells) + " |")
                 out.append("")
     return "\n".join(out)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cache
-
 from html import escape
 
 from django.urls import reverse
@@ -78,11 +77,14 @@ def render_sidebar(
     return mark_safe("".join(parts))  # noqa: S308 - every value escaped above
 
 
+SELECTED = " selected"
+
+
 def render_options(pairs: Iterable[tuple[int, str]], current: Iterable[int] = ()) -> SafeString:
     chosen = set(current)
     return mark_safe(  # noqa: S308 - every value escaped
         "".join(
-            f'<option value="{int(pk)}"{" selected" if pk in chosen else ""}>{escape(name)}</option>'
+            f'<option value="{int(pk)}"{SELECTED if pk in chosen else ""}>{escape(name)}</option>'
             for pk, name in pairs
         )
     )
