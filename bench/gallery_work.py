@@ -28,13 +28,7 @@ from typing import Any
 
 import django
 
-WORDS = (
-    "sunset beach forest city night street portrait cat dog mountain lake snow rain "
-    "river bridge tower garden flower sky cloud car train boat festival concert food "
-    "party family friends wedding birthday holiday summer winter autumn spring "
-    "museum castle church market desert island harbour lighthouse waterfall meadow "
-    "field "
-).split()
+WORDS = ["sunset", "beach", "forest", "city", "night", "street", "portrait", "cat", "dog", "mountain", "lake", "snow", "rain", "river", "bridge", "tower", "garden", "flower", "sky", "cloud", "car", "train", "boat", "festival", "concert", "food", "party", "family", "friends", "wedding", "birthday", "holiday", "summer", "winter", "autumn", "spring", "museum", "castle", "church", "market", "desert", "island", "harbour", "lighthouse", "waterfall", "meadow", "field"]
 KINDS = [
     ("image", "image/jpeg", "jpg", 0.72),
     ("image", "image/png", "png", 0.13),
