@@ -48,7 +48,7 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ("rank", "is_staff", "is_superuser", "is_active", "groups")
     search_fields = ("username", "email", "discord_id")
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         ("Sequenzia", {"fields": ("rank", "discord_id", "favourites_public")}),
     )
     inlines = [UserGrantInline, TokenInline]

@@ -73,28 +73,28 @@ class GalleryQuery:
     def from_params(cls, params: Mapping[str, Any]) -> GalleryQuery:
         """Read a QueryDict (or a plain dict); raises QueryError on a bad value."""
         get = _Getter(params)
-        q = get.str("q")[:500]
+        q = get.text("q")[:500]
         query = cls(
             q=q,
-            folders=tuple(get.int_list("folder")),
-            days=get.int("days", minimum=1, maximum=36500),
-            date_from=get.date("from"),
-            date_to=get.date("to"),
-            kinds=tuple(get.choices("type", KINDS)),
-            orient=get.choice("orient", ORIENTATIONS),
-            ratio_min=get.float("ratio_min"),
-            ratio_max=get.float("ratio_max"),
-            min_width=get.int("min_width", minimum=1),
-            min_height=get.int("min_height", minimum=1),
-            color=parse_color(get.str("color")) if get.str("color") else None,
-            tolerance=get.int("tol", minimum=1, maximum=255) or 40,
-            tone=get.choice("tone", TONES),
-            size_min=parse_size(get.str("size_min"), "size_min") if get.str("size_min") else None,
-            size_max=parse_size(get.str("size_max"), "size_max") if get.str("size_max") else None,
-            nsfw=get.choice("nsfw", NSFW) or "hide",
-            sort=get.choice("sort", SORTS) or "date",
-            order=get.choice("order", ("asc", "desc")),
-            seed=get.int("seed", minimum=0, maximum=2**31 - 1) or 0,
+            folders=tuple(get.integers("folder")),
+            days=get.integer("days", minimum=1, maximum=36500),
+            date_from=get.day("from"),
+            date_to=get.day("to"),
+            kinds=tuple(get.some_of("type", KINDS)),
+            orient=get.one_of("orient", ORIENTATIONS),
+            ratio_min=get.number("ratio_min"),
+            ratio_max=get.number("ratio_max"),
+            min_width=get.integer("min_width", minimum=1),
+            min_height=get.integer("min_height", minimum=1),
+            color=parse_color(get.text("color")) if get.text("color") else None,
+            tolerance=get.integer("tol", minimum=1, maximum=255) or 40,
+            tone=get.one_of("tone", TONES),
+            size_min=parse_size(get.text("size_min"), "size_min") if get.text("size_min") else None,
+            size_max=parse_size(get.text("size_max"), "size_max") if get.text("size_max") else None,
+            nsfw=get.one_of("nsfw", NSFW) or "hide",
+            sort=get.one_of("sort", SORTS) or "date",
+            order=get.one_of("order", ("asc", "desc")),
+            seed=get.integer("seed", minimum=0, maximum=2**31 - 1) or 0,
             terms=parse_search(q),
         )
         if query.sort == "random" and not query.seed:
@@ -176,12 +176,12 @@ class _Getter:
             values = raw if isinstance(raw, list | tuple) else [] if raw is None else [raw]
         return [str(v).strip() for v in values if str(v).strip()]
 
-    def str(self, name: str) -> str:
+    def text(self, name: str) -> str:
         values = self._all(name)
         return values[-1] if values else ""
 
-    def int(self, name: str, *, minimum: int = 0, maximum: int | None = None) -> int | None:
-        text = self.str(name)
+    def integer(self, name: str, *, minimum: int = 0, maximum: int | None = None) -> int | None:
+        text = self.text(name)
         if not text:
             return None
         if not text.isdigit():
@@ -191,7 +191,7 @@ class _Getter:
             raise QueryError(f"{name}={number} is out of range")
         return number
 
-    def int_list(self, name: str) -> list[int]:
+    def integers(self, name: str) -> list[int]:
         out: list[int] = []
         for value in self._all(name):
             for part in value.split(","):
@@ -201,8 +201,8 @@ class _Getter:
                     out.append(int(part))
         return sorted(set(out))
 
-    def float(self, name: str) -> float | None:
-        text = self.str(name)
+    def number(self, name: str) -> float | None:
+        text = self.text(name)
         if not text:
             return None
         try:
@@ -213,8 +213,8 @@ class _Getter:
             raise QueryError(f"{name}={text!r} must be between 0 and 1000")
         return number
 
-    def date(self, name: str) -> date | None:
-        text = self.str(name)
+    def day(self, name: str) -> date | None:
+        text = self.text(name)
         if not text:
             return None
         try:
@@ -222,13 +222,13 @@ class _Getter:
         except ValueError:
             raise QueryError(f"{name}={text!r} is not a date (YYYY-MM-DD)") from None
 
-    def choice(self, name: str, choices: tuple[str, ...]) -> str:
-        value = self.str(name).lower()
+    def one_of(self, name: str, choices: tuple[str, ...]) -> str:
+        value = self.text(name).lower()
         if value and value not in choices:
             raise QueryError(f"{name}={value!r} is not one of {', '.join(choices)}")
         return value
 
-    def choices(self, name: str, choices: tuple[str, ...]) -> list[str]:
+    def some_of(self, name: str, choices: tuple[str, ...]) -> list[str]:
         out = []
         for value in self._all(name):
             for part in value.lower().split(","):

@@ -14,14 +14,14 @@ from authware import access
 from authware.models import Token
 from authware.tokens import issue_token, revoke_token
 from sequenzia.models import HiddenFolder, HistoryEntry
-from sequenzia.views.common import hidden_ids, member_required, sidebar
+from sequenzia.views.common import hidden_ids, me, member_required, sidebar
 
 EXPIRY_CHOICES = {"30": 30, "90": 90, "365": 365, "never": None}
 
 
 @member_required
 def account(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = me(request)
     readable = access.channels_for(request)
     if request.method == "POST":
         wanted = {int(v) for v in request.POST.getlist("hide") if v.isdigit()}
@@ -31,7 +31,7 @@ def account(request: HttpRequest) -> HttpResponse:
         HiddenFolder.objects.bulk_create(
             [HiddenFolder(user=user, channel_id=c) for c in sorted(wanted - have)]
         )
-        user.favourites_public = request.POST.get("favourites_public") == "on"  # type: ignore[union-attr]
+        user.favourites_public = request.POST.get("favourites_public") == "on"
         user.save(update_fields=["favourites_public"])
         messages.success(request, "Settings saved.")
         return redirect("account")
@@ -60,7 +60,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
     folders = [int(v) for v in request.POST.getlist("folders") if v.isdigit()]
     folders = [f for f in folders if f in readable]
     token, raw = issue_token(
-        request.user,  # type: ignore[arg-type]
+        me(request),
         request.POST.get("name", "").strip() or f"{kind} token",
         kind=kind,
         can_write=request.POST.get("can_write") == "on",
@@ -75,7 +75,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 @member_required
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    token = Token.objects.filter(user_id=request.user.pk, pk=token_id).first()
+    token = Token.objects.filter(user_id=me(request).pk, pk=token_id).first()
     if token is None:
         raise Http404("No such token")
     revoke_token(token)
@@ -86,9 +86,7 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
 @member_required
 def history(request: HttpRequest) -> HttpResponse:
     readable = access.files_for(request)
-    entries = list(
-        HistoryEntry.objects.filter(user_id=request.user.pk).select_related("file")[:200]
-    )
+    entries = list(HistoryEntry.objects.filter(user_id=me(request).pk).select_related("file")[:200])
     visible = set(
         readable.filter(pk__in=[e.file_id for e in entries if e.file_id]).values_list(
             "id", flat=True
@@ -103,6 +101,6 @@ def history(request: HttpRequest) -> HttpResponse:
 @require_POST
 @member_required
 def history_clear(request: HttpRequest) -> HttpResponse:
-    HistoryEntry.objects.filter(user_id=request.user.pk).delete()
+    HistoryEntry.objects.filter(user_id=me(request).pk).delete()
     messages.success(request, "History cleared.")
     return redirect("history")

@@ -12,14 +12,14 @@ from django.views.decorators.http import require_POST
 
 from authware import access
 from sequenzia.models import Album, AlbumItem
-from sequenzia.views.common import member_required, safe_next, sidebar
+from sequenzia.views.common import me, member_required, safe_next, sidebar
 
 MAX_ITEMS_SHOWN = 500
 
 
 def get_album_for(request: HttpRequest, album_id: int, *, edit: bool = False) -> Album:
     """The album if the user owns it (or, to look at, it is public); else 404."""
-    mine = Q(owner_id=request.user.pk)
+    mine = Q(owner_id=me(request).pk)
     album = Album.objects.filter(mine if edit else mine | Q(public=True), pk=album_id).first()
     if album is None:
         raise Http404("No such album")
@@ -34,7 +34,7 @@ def album_list(request: HttpRequest) -> HttpResponse:
             messages.error(request, "An album needs a name.")
             return redirect("albums")
         album = Album.objects.create(
-            owner=request.user,
+            owner=me(request),
             name=name,
             description=request.POST.get("description", "")[:5000],
             public=request.POST.get("public") == "on",
@@ -44,10 +44,10 @@ def album_list(request: HttpRequest) -> HttpResponse:
             add_files(request, album, [int(file_id)])
         messages.success(request, f"Album {album.name} created.")
         return redirect(safe_next(request, reverse("album", args=[album.pk])))
-    mine = Album.objects.filter(owner_id=request.user.pk).select_related("cover")
+    mine = Album.objects.filter(owner_id=me(request).pk).select_related("cover")
     public = (
         Album.objects.filter(public=True)
-        .exclude(owner_id=request.user.pk)
+        .exclude(owner_id=me(request).pk)
         .select_related("owner", "cover")[:100]
     )
     return render(
@@ -72,7 +72,7 @@ def album_page(request: HttpRequest, album_id: int) -> HttpResponse:
         {
             "album": album,
             "items": items,
-            "is_owner": album.owner_id == request.user.pk,
+            "is_owner": album.owner_id == me(request).pk,
             "sidebar": sidebar(request),
         },
     )

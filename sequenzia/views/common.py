@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from authware import access
+from authware.models import User
 from junefs.models import Channel
 from sequenzia.models import HiddenFolder, HistoryEntry
 
@@ -42,13 +43,18 @@ def member_required(view: V) -> V:
     return cast(V, wrapper)
 
 
+def me(request: HttpRequest) -> User:
+    """The signed-in user of a page guarded by :func:`member_required`."""
+    user = request.user
+    assert isinstance(user, User), "me() needs a member_required view"
+    return user
+
+
 def hidden_ids(request: HttpRequest) -> set[int]:
     cached: set[int] | None = getattr(request, "_hidden_ids", None)
     if cached is None:
         cached = set(
-            HiddenFolder.objects.filter(user_id=request.user.pk).values_list(
-                "channel_id", flat=True
-            )
+            HiddenFolder.objects.filter(user_id=me(request).pk).values_list("channel_id", flat=True)
         )
         request._hidden_ids = cached  # type: ignore[attr-defined]
     return cached
@@ -65,7 +71,11 @@ def sidebar(request: HttpRequest) -> list[Group]:
     hidden = hidden_ids(request)
     groups: dict[str, Group] = {}
     columns = ("id", "name", "nsfw", "class_name", "category", "position")
-    for channel in access.channels_for(request).only(*columns).order_by(*Channel._meta.ordering):
+    for channel in (
+        access.channels_for(request)
+        .only(*columns)
+        .order_by("class_name", "category", "position", "name")
+    ):
         if channel.pk in hidden:
             continue
         title = " / ".join(p for p in (channel.class_name, channel.category) if p) or "Folders"
@@ -87,29 +97,29 @@ def wants_json(request: HttpRequest) -> bool:
 
 
 def remember_query(request: HttpRequest, query_string: str) -> None:
-    last = HistoryEntry.objects.filter(user_id=request.user.pk).first()
+    last = HistoryEntry.objects.filter(user_id=me(request).pk).first()
     if last is not None and last.kind == HistoryEntry.Kind.QUERY and last.query == query_string:
         HistoryEntry.objects.filter(pk=last.pk).update(at=timezone.now())
         return
     HistoryEntry.objects.create(
-        user_id=request.user.pk, kind=HistoryEntry.Kind.QUERY, query=query_string[:1000]
+        user_id=me(request).pk, kind=HistoryEntry.Kind.QUERY, query=query_string[:1000]
     )
     _trim(request)
 
 
 def remember_file(request: HttpRequest, file_id: int) -> None:
-    last = HistoryEntry.objects.filter(user_id=request.user.pk).first()
+    last = HistoryEntry.objects.filter(user_id=me(request).pk).first()
     if last is not None and last.file_id == file_id:
         return
     HistoryEntry.objects.create(
-        user_id=request.user.pk, kind=HistoryEntry.Kind.FILE, file_id=file_id
+        user_id=me(request).pk, kind=HistoryEntry.Kind.FILE, file_id=file_id
     )
     _trim(request)
 
 
 def _trim(request: HttpRequest) -> None:
     keep = settings.HISTORY_LIMIT
-    old = HistoryEntry.objects.filter(user_id=request.user.pk).values_list("id", flat=True)[
+    old = HistoryEntry.objects.filter(user_id=me(request).pk).values_list("id", flat=True)[
         keep : keep + 50
     ]
     ids = list(old)

@@ -19,6 +19,7 @@ from sequenzia.models import Album, Favourite, Flag
 from sequenzia.query import GalleryQuery, QueryError, filter_files, neighbours
 from sequenzia.views.common import (
     hidden_ids,
+    me,
     member_required,
     remember_file,
     safe_next,
@@ -30,7 +31,7 @@ from sequenzia.views.common import (
 @member_required
 def file_page(request: HttpRequest, file_id: int) -> HttpResponse:
     file = access.get_file_for(request, file_id)
-    favourite = Favourite.objects.filter(user_id=request.user.pk, file=file).first()
+    favourite = Favourite.objects.filter(user_id=me(request).pk, file=file).first()
     prev_file = next_file = None
     query_string = ""
     try:
@@ -41,7 +42,7 @@ def file_page(request: HttpRequest, file_id: int) -> HttpResponse:
             file.fav_id = favourite.pk if favourite else None  # type: ignore[attr-defined]
         if query.sort != "fav" or favourite is not None:
             qs = filter_files(
-                request, query, hidden=hidden_ids(request), fav_user_id=request.user.pk
+                request, query, hidden=hidden_ids(request), fav_user_id=me(request).pk
             )
             prev_file, next_file = neighbours(qs, query, file)
     except QueryError:
@@ -63,7 +64,7 @@ def file_page(request: HttpRequest, file_id: int) -> HttpResponse:
             "can_manage": access.can(request, "manage", file.channel_id),
             "can_flag": access.has_rank(request, User.Rank.JANITOR),
             "move_targets": access.channels_for(request, "write").exclude(pk=file.channel_id),
-            "albums": Album.objects.filter(owner_id=request.user.pk).only("id", "name"),
+            "albums": Album.objects.filter(owner_id=me(request).pk).only("id", "name"),
             "sidebar": sidebar(request),
         },
     )
@@ -79,11 +80,11 @@ def _back(request: HttpRequest, file: File | None = None) -> str:
 def favourite(request: HttpRequest, file_id: int) -> HttpResponse:
     file = access.get_file_for(request, file_id)
     want = request.POST.get("state", "toggle")
-    existing = Favourite.objects.filter(user_id=request.user.pk, file=file)
+    existing = Favourite.objects.filter(user_id=me(request).pk, file=file)
     on = not existing.exists() if want == "toggle" else want == "on"
     if on:
         # get_or_create copes with a double click racing itself.
-        Favourite.objects.get_or_create(user_id=request.user.pk, file=file)
+        Favourite.objects.get_or_create(user_id=me(request).pk, file=file)
     else:
         existing.delete()
     if wants_json(request):
@@ -150,11 +151,11 @@ def flag(request: HttpRequest, file_id: int) -> HttpResponse:
     reason = request.POST.get("reason", "").strip()[:300] or "needs a look"
     if request.POST.get("resolve") and access.has_rank(request, User.Rank.JANITOR):
         Flag.objects.filter(file=file, resolved_at__isnull=True).update(
-            resolved_at=timezone.now(), resolved_by=request.user
+            resolved_at=timezone.now(), resolved_by=me(request)
         )
         messages.success(request, "Flags resolved.")
     else:
-        Flag.objects.create(file=file, raised_by=request.user, reason=reason)
+        Flag.objects.create(file=file, raised_by=me(request), reason=reason)
         messages.success(request, "Flagged for review.")
     return redirect(_back(request, file))
 

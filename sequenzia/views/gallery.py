@@ -15,7 +15,7 @@ from authware import access
 from sequenzia import links
 from sequenzia.models import Album
 from sequenzia.query import GalleryQuery, QueryError, fetch_page, filter_files
-from sequenzia.views.common import hidden_ids, member_required, remember_query, sidebar
+from sequenzia.views.common import hidden_ids, me, member_required, remember_query, sidebar
 
 FEED_SIZE = 50
 #: What a grid tile and the keyset cursor need (fewer columns, fewer conversions).
@@ -55,8 +55,8 @@ def _grid(
             qs.only(*GRID_FIELDS), query, request.GET.get("after"), settings.GALLERY_PAGE_SIZE
         )
     except QueryError as exc:
-        context = {"error": str(exc), "q": request.GET.get("q", ""), "sidebar": sidebar(request)}
-        return render(request, "sequenzia/query_error.html", context, status=400)
+        problem = {"error": str(exc), "q": request.GET.get("q", ""), "sidebar": sidebar(request)}
+        return render(request, "sequenzia/query_error.html", problem, status=400)
     query_string = query.urlencode()
     next_url = f"{base_url}?{query.urlencode(after=page.next_cursor)}" if page.next_cursor else None
     context: dict[str, Any] = {
@@ -68,7 +68,7 @@ def _grid(
         "base_url": base_url,
         "can_manage": access.channel_ids_for(request, "manage") != frozenset(),
         "move_targets": access.channels_for(request, "write").values_list("id", "name"),
-        "albums": Album.objects.filter(owner_id=request.user.pk).only("id", "name"),
+        "albums": Album.objects.filter(owner_id=me(request).pk).only("id", "name"),
         "live_folders": ",".join(str(f) for f in query.folders),
     }
     if request.GET.get("partial"):
@@ -87,7 +87,7 @@ def gallery(request: HttpRequest) -> HttpResponse:
     if len(folder_ids) == 1 and folder_ids[0].isdigit():
         channel = access.channels_for(request).filter(pk=int(folder_ids[0])).first()
         title = channel.name if channel else title
-    return _grid(request, base_url=reverse("gallery"), fav_user_id=request.user.pk, title=title)
+    return _grid(request, base_url=reverse("gallery"), fav_user_id=me(request).pk, title=title)
 
 
 @member_required
@@ -95,7 +95,7 @@ def favourites(request: HttpRequest) -> HttpResponse:
     return _grid(
         request,
         base_url=reverse("favourites"),
-        fav_user_id=request.user.pk,
+        fav_user_id=me(request).pk,
         title="Your favourites",
         fixed={"sort": "fav"},
     )
@@ -104,7 +104,7 @@ def favourites(request: HttpRequest) -> HttpResponse:
 @member_required
 def user_favourites(request: HttpRequest, username: str) -> HttpResponse:
     owner = get_user_model().objects.filter(username=username, is_active=True).first()
-    if owner is None or not (owner.favourites_public or owner.pk == request.user.pk):
+    if owner is None or not (owner.favourites_public or owner.pk == me(request).pk):
         raise Http404("No such list")
     return _grid(
         request,

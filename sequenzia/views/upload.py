@@ -21,7 +21,7 @@ from junefs.operations import delete_file, move_file
 from junefs.sniff import SNIFF_BYTES, sniff
 from sequenzia.models import Album, Favourite
 from sequenzia.views.albums import add_files as add_to_album
-from sequenzia.views.common import member_required, safe_next, sidebar, wants_json
+from sequenzia.views.common import me, member_required, safe_next, sidebar, wants_json
 
 
 def check_upload(upload: UploadedFile) -> None:
@@ -29,7 +29,8 @@ def check_upload(upload: UploadedFile) -> None:
     limit = settings.UPLOAD_MAX_SIZE
     if limit and (upload.size or 0) > limit:
         raise IngestRejected(
-            f"{upload.name} is {filesizeformat(upload.size)}; the limit is {filesizeformat(limit)}"
+            f"{upload.name} is {filesizeformat(upload.size or 0)}; "
+            f"the limit is {filesizeformat(limit)}"
         )
     head = upload.read(SNIFF_BYTES)
     upload.seek(0)
@@ -124,17 +125,17 @@ def bulk(request: HttpRequest) -> HttpResponse:
             done += 1
     elif action == "favourite":
         have = set(
-            Favourite.objects.filter(user_id=request.user.pk, file__in=files).values_list(
+            Favourite.objects.filter(user_id=me(request).pk, file__in=files).values_list(
                 "file_id", flat=True
             )
         )
         Favourite.objects.bulk_create(
-            [Favourite(user_id=request.user.pk, file=f) for f in files if f.pk not in have]
+            [Favourite(user_id=me(request).pk, file=f) for f in files if f.pk not in have]
         )
         done = len(files)
     else:
         album_id = request.POST.get("album", "")
-        album = Album.objects.filter(owner_id=request.user.pk, pk=int(album_id or 0)).first()
+        album = Album.objects.filter(owner_id=me(request).pk, pk=int(album_id or 0)).first()
         if album is None:
             raise Http404("No such album")
         done = add_to_album(request, album, [f.pk for f in files])
