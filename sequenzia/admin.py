@@ -42,7 +42,7 @@ class ChannelWithGrantsAdmin(ChannelAdmin):
 @admin.register(File)
 class FileWithFlagsAdmin(FileAdmin):
     inlines = [*FileAdmin.inlines, FlagInline]
-    list_display: tuple[str, ...] = (*FileAdmin.list_display, "rotation")
+    list_display = (*FileAdmin.list_display, "rotation")  # type: ignore[assignment]
 
 
 class AlbumItemInline(admin.TabularInline):
