@@ -26,6 +26,7 @@ urlpatterns = [
     path("f/<int:file_id>/rotate/", files.rotate, name="file_rotate"),
     path("f/<int:file_id>/delete/", files.delete, name="file_delete"),
     path("f/<int:file_id>/flag/", files.flag, name="file_flag"),
+    path("flags/", files.flags, name="flags"),
     path("albums/", albums.album_list, name="albums"),
     path("albums/<int:album_id>/", albums.album_page, name="album"),
     path("albums/<int:album_id>/edit/", albums.album_edit, name="album_edit"),

@@ -160,6 +160,21 @@ def flag(request: HttpRequest, file_id: int) -> HttpResponse:
     return redirect(_back(request, file))
 
 
+@member_required
+def flags(request: HttpRequest) -> HttpResponse:
+    """Open flags on files the janitor can read, to review and resolve."""
+    if not access.has_rank(request, User.Rank.JANITOR):
+        raise Http404("No such page")
+    open_flags = (
+        Flag.objects.filter(resolved_at__isnull=True, file__in=access.files_for(request))
+        .select_related("file", "raised_by")
+        .order_by("-created_at")[:200]
+    )
+    return render(
+        request, "sequenzia/flags.html", {"flags": open_flags, "sidebar": sidebar(request)}
+    )
+
+
 def _int(value: str | None) -> int:
     if value is None or not value.isdigit():
         raise Http404("No such folder")

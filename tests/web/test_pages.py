@@ -259,3 +259,19 @@ def test_admin_lists_render_for_staff(world: World, model) -> None:  # type: ign
         assert (
             alice.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_add")).status_code == 200
         )
+
+
+def test_janitors_review_flags(world: World) -> None:
+    from authware.models import User
+
+    world.bob.rank = User.Rank.JANITOR
+    world.bob.save()
+    bob = login(world.bob)
+    shared = world.files["shared"]
+    bob.post(reverse("file_flag", args=[shared.pk]), {"reason": "wrong folder"})
+    Flag.objects.create(file=world.files["secret"], reason="not for bob")
+    page = bob.get(reverse("flags")).content.decode()
+    assert "wrong folder" in page and "not for bob" not in page
+    bob.post(reverse("file_flag", args=[shared.pk]), {"resolve": "1", "next": reverse("flags")})
+    assert Flag.objects.get(file=shared).resolved_by == world.bob
+    assert login(world.charlie).get(reverse("flags")).status_code == 404

@@ -156,6 +156,7 @@ CASES: list[Case] = [
         member(302, 404, 404),
         data=lambda w: {"reason": "blurry"},
     ),
+    Case("flags", "get", url("flags"), member(200, 404, 404)),
     Case("albums", "get", url("albums"), member()),
     Case(
         "albums",
