@@ -21,12 +21,14 @@ The rules, for ``read`` ⊂ ``write`` ⊂ ``manage`` on a folder (Channel):
 
 from __future__ import annotations
 
+import secrets
 from typing import TYPE_CHECKING, Any, Literal
 
+from django.core.cache import cache
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
-from authware.models import PERM_LEVELS, Grant, Token, User
+from authware.models import PERM_LEVELS, AccessVersion, Grant, Token, User
 from junefs.models import Channel, File
 
 if TYPE_CHECKING:
@@ -35,6 +37,9 @@ if TYPE_CHECKING:
 Perm = Literal["read", "write", "manage"]
 PERMS: tuple[Perm, ...] = ("read", "write", "manage")
 _CACHE_ATTR = "_authware_channel_ids"
+_VERSION_ATTR = "_authware_access_version"
+#: Cached answers are keyed on the access version, so this only bounds memory.
+CACHE_SECONDS = 3600
 
 
 def token_of(request: HttpRequest) -> Token | None:
@@ -54,18 +59,60 @@ def user_of(request: HttpRequest) -> User | None:
     return user
 
 
-def _user_channel_ids(user: User, perm: Perm) -> set[int] | None:
-    """Folder ids ``user`` may ``perm``; None means every folder."""
-    if user.is_admin:
-        return None
-    level = PERM_LEVELS["read" if perm == "manage" and _moderates(user) else perm]
-    group_ids = list(user.groups.values_list("id", flat=True))
-    who = Q(user=user) | Q(group_id__in=group_ids) if group_ids else Q(user=user)
-    return set(Grant.objects.filter(who, level__gte=level).values_list("channel_id", flat=True))
+def access_version() -> int:
+    """The current access version (see :class:`~authware.models.AccessVersion`)."""
+    value = AccessVersion.objects.filter(pk=1).values_list("value", flat=True).first()
+    return value or 0
+
+
+def bump_access_version() -> None:
+    """Something access depends on changed: every cached answer is stale now."""
+    value = secrets.randbits(62)
+    if not AccessVersion.objects.filter(pk=1).update(value=value):
+        AccessVersion.objects.get_or_create(pk=1, defaults={"value": value})
 
 
 def _moderates(user: User) -> bool:
     return user.has_rank(User.Rank.MODERATOR)
+
+
+def _compute(user: User) -> dict[str, frozenset[int] | None]:
+    if user.is_admin:
+        return dict.fromkeys(PERMS, None)
+    levels: dict[int, int] = {}
+    rows = Grant.objects.filter(Q(user=user) | Q(group__user=user)).values_list(
+        "channel_id", "level"
+    )
+    for channel_id, level in rows:
+        levels[channel_id] = max(level, levels.get(channel_id, 0))
+    out: dict[str, frozenset[int] | None] = {
+        perm: frozenset(c for c, level in levels.items() if level >= PERM_LEVELS[perm])
+        for perm in PERMS
+    }
+    if _moderates(user):
+        out["manage"] = out["read"]
+    return out
+
+
+def _user_channel_ids(user: User, perm: Perm, version: int | None = None) -> frozenset[int] | None:
+    """Folder ids ``user`` may ``perm``; None means every folder. Cached per access version."""
+    if version is None:
+        return _compute(user)[perm]
+    key = f"authware:access:{user.pk}:{version}"
+    snapshot: dict[str, frozenset[int] | None] | None = cache.get(key)
+    if snapshot is None:
+        snapshot = _compute(user)
+        cache.set(key, snapshot, CACHE_SECONDS)
+    return snapshot[perm]
+
+
+def request_version(request: HttpRequest) -> int:
+    """The access version, read once per request."""
+    cached: int | None = request.__dict__.get(_VERSION_ATTR)
+    if cached is None:
+        cached = access_version()
+        request.__dict__[_VERSION_ATTR] = cached
+    return cached
 
 
 def channel_ids_for(request: HttpRequest, perm: Perm = "read") -> frozenset[int] | None:
@@ -86,12 +133,12 @@ def channel_ids_for(request: HttpRequest, perm: Perm = "read") -> frozenset[int]
     if user is None or (token is not None and perm != "read" and not token.writable):
         result = frozenset()
     else:
-        ids = _user_channel_ids(user, perm)
+        ids = _user_channel_ids(user, perm, request_version(request))
         if token is not None:
-            limit = set(token.channels.values_list("id", flat=True))
+            limit = frozenset(token.channels.values_list("id", flat=True))
             if limit:
                 ids = limit if ids is None else ids & limit
-        result = None if ids is None else frozenset(ids)
+        result = ids
     cache[perm] = result
     return result
 
@@ -100,8 +147,7 @@ def channel_ids_for_user(user: User | None, perm: Perm = "read") -> frozenset[in
     """The same rules for a user without a request (websockets, tasks); None means all."""
     if user is None or not user.is_active:
         return frozenset()
-    ids = _user_channel_ids(user, perm)
-    return None if ids is None else frozenset(ids)
+    return _user_channel_ids(user, perm)
 
 
 def channels_for(request: HttpRequest, perm: Perm = "read") -> QuerySet[Channel]:

@@ -9,7 +9,8 @@ from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from authware.models import DiscordRoleLink, Grant, Token, User
+from authware.access import bump_access_version
+from authware.models import AccessVersion, DiscordRoleLink, Grant, Token, User
 from authware.tokens import revoke_token
 
 
@@ -56,6 +57,7 @@ class UserAdmin(BaseUserAdmin):
 
     def _rank(self, request: HttpRequest, queryset: QuerySet[User], rank: int) -> None:
         changed = queryset.update(rank=rank)
+        bump_access_version()  # update() sends no signals
         self.message_user(request, f"{changed} user(s) are now {User.Rank(rank).label}.")
 
     @admin.action(description="Set rank: viewer")
@@ -146,3 +148,16 @@ class TokenAdmin(admin.ModelAdmin):
         for token in queryset:
             revoke_token(token)
         self.message_user(request, f"Revoked {queryset.count()} token(s).", messages.SUCCESS)
+
+
+@admin.register(AccessVersion)
+class AccessVersionAdmin(admin.ModelAdmin):
+    """Read-only: shows when access last changed (each change picks a new value)."""
+
+    list_display = ("id", "value")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -6,4 +6,6 @@ class AuthwareConfig(AppConfig):
     verbose_name = "AuthWare"
 
     def ready(self) -> None:
-        from authware import signals  # noqa: F401 - connects the receivers
+        from authware import signals
+
+        signals.connect_access_version()

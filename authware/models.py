@@ -157,3 +157,18 @@ class Token(models.Model):
         if self.revoked_at is not None:
             return False
         return self.expires_at is None or self.expires_at > now
+
+
+class AccessVersion(models.Model):
+    """One row whose ``value`` changes whenever anything access depends on changes.
+
+    Grants, group memberships, Discord role links, folders and users bump it
+    (see :mod:`authware.signals`); :mod:`authware.access` keys its per-user
+    cache on it, so a changed grant is seen by every process on its next
+    request, with one tiny query per request instead of several.
+    """
+
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"access version {self.value}"

@@ -30,3 +30,29 @@ def queue_role_sync(sender: Any, request: Any, user: Any, **kwargs: Any) -> None
 
     user_id = user.pk
     transaction.on_commit(lambda: sync_discord_roles_task.delay(user_id))
+
+
+def bump_on_change(**kwargs: Any) -> None:
+    from authware.access import bump_access_version
+
+    bump_access_version()
+
+
+def connect_access_version() -> None:
+    """Bump the access version whenever grants, groups, folders or users change."""
+    from django.contrib.auth.models import Group
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    from authware.models import DiscordRoleLink, Grant, User
+    from junefs.models import Channel
+
+    for model in (Grant, DiscordRoleLink, Channel, User, Group):
+        uid = f"authware.access_version.{model.__name__}"
+        post_save.connect(bump_on_change, sender=model, dispatch_uid=f"{uid}.save", weak=False)
+        post_delete.connect(bump_on_change, sender=model, dispatch_uid=f"{uid}.delete", weak=False)
+    m2m_changed.connect(
+        bump_on_change,
+        sender=User.groups.through,
+        dispatch_uid="authware.access_version.groups",
+        weak=False,
+    )

@@ -107,8 +107,15 @@ TEMPLATES = [
 DATABASES = {"default": env.database("DATABASE_URL", f"sqlite:///{DATA_DIR / 'db.sqlite3'}")}
 _db = DATABASES["default"]
 if _db["ENGINE"] == "django.db.backends.mysql":
+    # eq_range_index_dive_limit: the gallery filters by folder with IN lists of
+    # up to a few hundred ids; above this many values the optimizer estimates
+    # from index statistics instead of diving into each index once per value
+    # (which cost ~6 ms of planning on a 1M-row table for a 0.5 ms query).
     _db.setdefault("OPTIONS", {}).update(
-        {"charset": "utf8mb4", "init_command": "SET sql_mode='STRICT_TRANS_TABLES'"}
+        {
+            "charset": "utf8mb4",
+            "init_command": "SET sql_mode='STRICT_TRANS_TABLES', eq_range_index_dive_limit=10",
+        }
     )
     _db.setdefault("TEST", {}).update({"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_bin"})
 elif _db["ENGINE"] == "django.db.backends.sqlite3":

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import F, FilteredRelation, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -44,13 +45,28 @@ class FolderInfo:
     id: int
     name: str
     nsfw: bool
+    class_name: str
+    category: str
+    position: int
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+FOLDER_COLUMNS = ("id", "name", "nsfw", "class_name", "category", "position")
 
 
 def folders_of(request: HttpRequest) -> list[FolderInfo]:
-    """Every folder (id, name, NSFW), read once per request."""
+    """Every folder, in sidebar order; cached per access version (folder edits bump it)."""
     cached: list[FolderInfo] | None = getattr(request, "_gallery_folders", None)
     if cached is None:
-        cached = [FolderInfo(*row) for row in Channel.objects.values_list("id", "name", "nsfw")]
+        key = f"sequenzia:folders:{access.request_version(request)}"
+        cached = cache.get(key)
+        if cached is None:
+            rows = Channel.objects.order_by("class_name", "category", "position", "name")
+            cached = [FolderInfo(*row) for row in rows.values_list(*FOLDER_COLUMNS)]
+            cache.set(key, cached, 3600)
         request._gallery_folders = cached  # type: ignore[attr-defined]
     return cached
 

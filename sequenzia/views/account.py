@@ -31,6 +31,7 @@ def account(request: HttpRequest) -> HttpResponse:
         HiddenFolder.objects.bulk_create(
             [HiddenFolder(user=user, channel_id=c) for c in sorted(wanted - have)]
         )
+        access.bump_access_version()  # bulk_create sends no signals
         user.favourites_public = request.POST.get("favourites_public") == "on"
         user.save(update_fields=["favourites_public"])
         messages.success(request, "Settings saved.")

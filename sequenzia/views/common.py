@@ -9,14 +9,16 @@ from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from authware import access
 from authware.models import User
-from junefs.models import Channel
 from sequenzia.models import HiddenFolder, HistoryEntry
+from sequenzia.query import folders_of
+from sequenzia.query.build import FolderInfo
 
 V = TypeVar("V", bound=Callable[..., HttpResponse])
 
@@ -51,11 +53,15 @@ def me(request: HttpRequest) -> User:
 
 
 def hidden_ids(request: HttpRequest) -> set[int]:
+    """Folders the user hid; cached per access version (hiding bumps it)."""
     cached: set[int] | None = getattr(request, "_hidden_ids", None)
     if cached is None:
-        cached = set(
-            HiddenFolder.objects.filter(user_id=me(request).pk).values_list("channel_id", flat=True)
-        )
+        key = f"sequenzia:hidden:{request.user.pk}:{access.request_version(request)}"
+        cached = cache.get(key)
+        if cached is None:
+            rows = HiddenFolder.objects.filter(user_id=request.user.pk)
+            cached = set(rows.values_list("channel_id", flat=True))
+            cache.set(key, cached, 3600)
         request._hidden_ids = cached  # type: ignore[attr-defined]
     return cached
 
@@ -63,23 +69,19 @@ def hidden_ids(request: HttpRequest) -> set[int]:
 @dataclass
 class Group:
     title: str
-    folders: list[Channel] = field(default_factory=list)
+    folders: list[FolderInfo] = field(default_factory=list)
 
 
 def sidebar(request: HttpRequest) -> list[Group]:
     """Readable, not hidden folders, grouped by "class / category"."""
     hidden = hidden_ids(request)
+    readable = access.channel_ids_for(request)
     groups: dict[str, Group] = {}
-    columns = ("id", "name", "nsfw", "class_name", "category", "position")
-    for channel in (
-        access.channels_for(request)
-        .only(*columns)
-        .order_by("class_name", "category", "position", "name")
-    ):
-        if channel.pk in hidden:
+    for folder in folders_of(request):
+        if folder.id in hidden or (readable is not None and folder.id not in readable):
             continue
-        title = " / ".join(p for p in (channel.class_name, channel.category) if p) or "Folders"
-        groups.setdefault(title, Group(title)).folders.append(channel)
+        title = " / ".join(p for p in (folder.class_name, folder.category) if p) or "Folders"
+        groups.setdefault(title, Group(title)).folders.append(folder)
     return list(groups.values())
 
 

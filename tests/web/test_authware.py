@@ -231,3 +231,22 @@ def test_admins_must_set_up_two_factor_when_required(world: World, settings) -> 
 
     Authenticator.objects.create(user=world.alice, type=Authenticator.Type.TOTP, data={})
     assert alice.get(reverse("gallery")).status_code == 200
+
+
+def test_cached_access_sees_every_change_at_once(world: World) -> None:
+    bob = Client()
+    bob.force_login(world.bob)
+    photo = world.files["photo"]
+    assert bob.get(reverse("file", args=[photo.pk])).status_code == 404
+    grant = Grant.objects.create(channel=world.folders["photos"], user=world.bob)
+    assert bob.get(reverse("file", args=[photo.pk])).status_code == 200
+    grant.delete()
+    assert bob.get(reverse("file", args=[photo.pk])).status_code == 404
+    members = Group.objects.get(name="members")
+    Grant.objects.create(channel=world.folders["photos"], group=members)
+    assert bob.get(reverse("file", args=[photo.pk])).status_code == 200
+    world.bob.groups.remove(members)
+    assert bob.get(reverse("file", args=[photo.pk])).status_code == 404
+    User.objects.filter(pk=world.bob.pk).update(rank=User.Rank.ADMIN)
+    access.bump_access_version()  # what the admin's rank action does after update()
+    assert bob.get(reverse("file", args=[photo.pk])).status_code == 200
