@@ -144,16 +144,13 @@ class FindDuplicate:
 
     def run(self, ctx: IngestContext) -> bool:
         assert ctx.staged is not None
-        sha256 = ctx.staged.sha256
-        ctx.existing = File.objects.filter(channel=ctx.request.channel, sha256=sha256).first()
-        if ctx.existing is not None:
-            return False
-        ctx.sibling = (
-            File.objects.filter(sha256=sha256)
-            .exclude(state__in=[File.State.DAMAGED, File.State.MISSING])
-            .order_by("id")
-            .first()
-        )
+        unusable = (File.State.DAMAGED, File.State.MISSING)
+        same_bytes = list(File.objects.filter(sha256=ctx.staged.sha256).order_by("id")[:50])
+        for file in same_bytes:
+            if file.channel_id == ctx.request.channel.pk:
+                ctx.existing = file
+                return False
+        ctx.sibling = next((f for f in same_bytes if f.state not in unusable), None)
         return True
 
 

@@ -15,7 +15,7 @@ import hashlib
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO, Protocol
+from typing import BinaryIO
 
 from junefs.errors import IntegrityError, PartDamaged
 
@@ -140,8 +140,8 @@ class SliceReader:
         self.close()
 
 
-class PartOpener(Protocol):
-    def __call__(self, part: PartSpec) -> BinaryIO: ...
+#: Opens one part's stored bytes as a stream.
+PartOpener = Callable[[PartSpec], BinaryIO]
 
 
 def check_part(

@@ -21,11 +21,19 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from junefs.errors import IngestRejected, IntegrityError, ObjectMissing
 
 CHUNK_SIZE = 1024 * 1024
+
+
+class Readable(Protocol):
+    """Anything with ``read(n) -> bytes`` (files, sockets, slices)."""
+
+    def read(self, n: int = -1, /) -> bytes: ...
+
+
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _EXTENSION = re.compile(r"[a-z0-9]{1,10}")
 
@@ -175,7 +183,7 @@ class ContentStore:
 
     def put_stream(
         self,
-        stream: BinaryIO,
+        stream: Readable,
         *,
         ext: str = "",
         expected_sha256: str | None = None,
@@ -188,11 +196,8 @@ class ContentStore:
             buffer = bytearray(CHUNK_SIZE)
             view = memoryview(buffer)
             while True:
-                n = (
-                    stream.readinto(view)
-                    if hasattr(stream, "readinto")
-                    else _read_into(stream, view)
-                )
+                readinto = getattr(stream, "readinto", None)
+                n = readinto(view) if readinto is not None else _read_into(stream, view)
                 if not n:
                     break
                 chunk = view[:n]
@@ -243,7 +248,7 @@ class ContentStore:
         return removed
 
 
-def _read_into(stream: BinaryIO, view: memoryview) -> int:
+def _read_into(stream: Readable, view: memoryview) -> int:
     data = stream.read(len(view))
     view[: len(data)] = data
     return len(data)

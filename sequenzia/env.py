@@ -16,6 +16,9 @@ from typing import Any
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+#: ``str`` inside the class means the method; annotations use this name.
+Text = str
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -23,21 +26,21 @@ _FALSE = {"0", "false", "no", "off"}
 class Env:
     """Typed, strict access to a mapping of environment variables."""
 
-    def __init__(self, source: Mapping[str, str] | None = None) -> None:
+    def __init__(self, source: Mapping[Text, Text] | None = None) -> None:
         self.source = os.environ if source is None else source
 
-    def _raw(self, name: str) -> str | None:
+    def _raw(self, name: Text) -> Text | None:
         value = self.source.get(name)
         if value is None:
             return None
         value = value.strip()
         return value if value != "" else None
 
-    def str(self, name: str, default: str = "") -> str:
+    def str(self, name: Text, default: Text = "") -> Text:
         value = self._raw(name)
         return default if value is None else value
 
-    def bool(self, name: str, default: bool) -> bool:
+    def bool(self, name: Text, default: bool) -> bool:
         value = self._raw(name)
         if value is None:
             return default
@@ -52,7 +55,7 @@ class Env:
 
     def int(
         self,
-        name: str,
+        name: Text,
         default: int,
         *,
         minimum: int | None = None,
@@ -71,7 +74,7 @@ class Env:
             raise ImproperlyConfigured(f"{name}={number} is above the maximum of {maximum}")
         return number
 
-    def float(self, name: str, default: float, *, minimum: float | None = None) -> float:
+    def float(self, name: Text, default: float, *, minimum: float | None = None) -> float:
         value = self._raw(name)
         if value is None:
             return default
@@ -83,19 +86,19 @@ class Env:
             raise ImproperlyConfigured(f"{name}={number} is below the minimum of {minimum}")
         return number
 
-    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+    def choice(self, name: Text, default: Text, choices: tuple[Text, ...]) -> Text:
         value = self.str(name, default).lower()
         if value not in choices:
             raise ImproperlyConfigured(f"{name}={value!r} is not one of: {', '.join(choices)}")
         return value
 
-    def list(self, name: str, default: list[str] | None = None) -> list[str]:
+    def list(self, name: Text, default: list[Text] | None = None) -> list[Text]:
         value = self._raw(name)
         if value is None:
             return list(default or [])
         return [item.strip() for item in value.split(",") if item.strip()]
 
-    def url(self, name: str, default: str = "", *, schemes: tuple[str, ...]) -> str:
+    def url(self, name: Text, default: Text = "", *, schemes: tuple[Text, ...]) -> Text:
         value = self.str(name, default)
         if not value:
             return ""
@@ -107,7 +110,7 @@ class Env:
             )
         return value
 
-    def database(self, name: str, default: str) -> dict[str, Any]:
+    def database(self, name: Text, default: Text) -> dict[Text, Any]:
         value = self.url(
             name,
             default,
@@ -116,7 +119,7 @@ class Env:
         if value.startswith("mariadb://"):
             value = "mysql://" + value.removeprefix("mariadb://")
         try:
-            config: dict[str, Any] = environ.Env.db_url_config(value)
+            config: dict[Text, Any] = environ.Env.db_url_config(value)
         except Exception as exc:  # django-environ raises several types
             raise ImproperlyConfigured(f"{name}={value!r} cannot be parsed: {exc}") from None
         return config

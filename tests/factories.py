@@ -12,6 +12,7 @@ from PIL import Image
 
 from junefs.ingest import IngestRequest, IngestResult, ingest
 from junefs.models import Channel, Server
+from tests.media import photo_like
 
 __all__ = [
     "channel",
@@ -32,18 +33,6 @@ def make_channel(name: str = "pictures", server: Server | None = None, **fields:
 @pytest.fixture
 def channel(db) -> Channel:  # type: ignore[no-untyped-def]
     return make_channel()
-
-
-def photo_like(width: int, height: int, seed: int = 0) -> Image.Image:
-    """Smooth gradients plus mild noise: compresses like a photo, unlike pure noise."""
-    rng = random.Random(seed)
-    base = Image.linear_gradient("L").resize((width, height))
-    r = base.rotate(rng.randint(0, 359)).resize((width, height))
-    g = Image.radial_gradient("L").resize((width, height))
-    b = base.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-    image = Image.merge("RGB", (r, g, b))
-    noise = Image.effect_noise((width, height), 12).convert("RGB")
-    return Image.blend(image, noise, 0.08)
 
 
 def jpeg_bytes(

@@ -19,6 +19,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, BinaryIO, ClassVar
 
+from junefs.store import Readable
+
 if TYPE_CHECKING:
     from junefs.models import Channel, File
 
@@ -70,7 +72,7 @@ class Backend(abc.ABC):
 
     @abc.abstractmethod
     def put(
-        self, stream: BinaryIO, *, size: int, sha256: str, name: str, target: Target
+        self, stream: Readable, *, size: int, sha256: str, name: str, target: Target
     ) -> Locator:
         """Store exactly ``size`` bytes read from ``stream``; check they hash to ``sha256``."""
 

@@ -7,7 +7,7 @@ from typing import BinaryIO
 
 from django.conf import settings
 
-from junefs.backends.base import Backend, Locator, MiB, Target
+from junefs.backends.base import Backend, Locator, MiB, Readable, Target
 from junefs.errors import IntegrityError, ObjectMissing
 from junefs.store import ContentStore
 
@@ -20,7 +20,7 @@ class LocalBackend(Backend):
         self.store = ContentStore(root or settings.JUNEFS_LOCAL_BACKEND_DIR)
 
     def put(
-        self, stream: BinaryIO, *, size: int, sha256: str, name: str, target: Target
+        self, stream: Readable, *, size: int, sha256: str, name: str, target: Target
     ) -> Locator:
         entry = self.store.put_stream(stream, ext="part", expected_sha256=sha256, max_size=size)
         if entry.size != size:

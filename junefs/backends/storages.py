@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 from typing import BinaryIO
 
 from django.conf import settings
@@ -10,15 +11,16 @@ from django.core.files import File as DjangoFile
 from django.core.files.storage import Storage
 from django.utils.module_loading import import_string
 
-from junefs.backends.base import Backend, Locator, MiB, Target
+from junefs.backends.base import Backend, Locator, MiB, Readable, Target
 from junefs.errors import BackendError, IntegrityError, ObjectMissing
 from junefs.store import check_sha256
 
 
-class _HashingReader:
+class _HashingReader(io.RawIOBase):
     """Passes reads through while hashing them and counting bytes."""
 
-    def __init__(self, stream: BinaryIO, limit: int) -> None:
+    def __init__(self, stream: Readable, limit: int) -> None:
+        super().__init__()
         self._stream = stream
         self._limit = limit
         self.size = 0
@@ -32,6 +34,14 @@ class _HashingReader:
         self.size += len(data)
         self.hash.update(data)
         return data
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def readable(self) -> bool:
+        return True
 
 
 def storage_from_settings() -> Storage:
@@ -56,7 +66,7 @@ class StoragesBackend(Backend):
         return f"parts/{sha256[:2]}/{sha256[2:4]}/{sha256}.part"
 
     def put(
-        self, stream: BinaryIO, *, size: int, sha256: str, name: str, target: Target
+        self, stream: Readable, *, size: int, sha256: str, name: str, target: Target
     ) -> Locator:
         key = self.key_for(sha256)
         try:
