@@ -207,9 +207,8 @@ def test_filters(setup: dict[str, Any]) -> None:
         color_r__range=(68, 188), color_g__range=(68, 188), color_b__range=(68, 188)
     ).count()
     assert near == expected
-    File.objects.filter(pk__in=files.order_by("id").values_list("id", flat=True)[:3]).update(
-        kind="video"
-    )
+    first_three = list(files.order_by("id").values_list("id", flat=True)[:3])
+    File.objects.filter(pk__in=first_three).update(kind="video")
     assert count(setup, type="video") == 3
     assert count(setup, type="image") == files.count() - 3
 
