@@ -248,6 +248,10 @@ if REDIS_URL:
             "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{INSTANCE_PREFIX}:asgi"},
         }
     }
+    # Sessions read from the shared cache, written through to the database. (Not
+    # with the per-process cache below: a session ended in one process could live
+    # on in another's memory.)
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from django import template
-from django.urls import reverse
+from collections.abc import Callable
 
+from django import template
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+
+from authware import access
 from junefs.models import File
 from sequenzia import links
 from sequenzia.tiles import render_folder_options, render_options, render_sidebar, render_tiles
@@ -58,14 +63,41 @@ def tiles(files: list[File], query_string: str = "") -> str:
 def sidebar_folders(context: template.Context, groups: list[object]) -> str:
     query = context.get("query")
     current = query.folders if query is not None else ()
-    return render_sidebar(groups, current, reverse("gallery"))
+    return _cached(
+        context, "sidebar", current, lambda: render_sidebar(groups, current, reverse("gallery"))
+    )
 
 
-@register.simple_tag
-def folder_options(groups: list[object], current: tuple[int, ...] = ()) -> str:
-    return render_folder_options(groups, current)
+@register.simple_tag(takes_context=True)
+def folder_options(
+    context: template.Context, groups: list[object], current: tuple[int, ...] = ()
+) -> str:
+    return _cached(context, "folders", current, lambda: render_folder_options(groups, current))
 
 
-@register.simple_tag
-def options(pairs: list[tuple[int, str]]) -> str:
-    return render_options(pairs)
+@register.simple_tag(takes_context=True)
+def options(context: template.Context, pairs: list[tuple[int, str]], kind: str = "") -> str:
+    if not kind:
+        return render_options(pairs)
+    return _cached(context, kind, (), lambda: render_options(pairs))
+
+
+def _cached(
+    context: template.Context, kind: str, current: tuple[int, ...], build: Callable[[], str]
+) -> str:
+    """Folder lists are long and the same on every page of a user: keep their HTML.
+
+    Keyed on the access version, which changes with any folder, grant or hidden
+    folder, so the cached HTML is never out of date.
+    """
+    request = context.get("request")
+    user_id = getattr(getattr(request, "user", None), "pk", None)
+    if request is None or user_id is None:
+        return build()
+    version = access.request_version(request)
+    key = f"sequenzia:html:{kind}:{user_id}:{version}:{','.join(map(str, current))}"
+    html = cache.get(key)
+    if html is None:
+        html = str(build())
+        cache.set(key, html, 3600)
+    return mark_safe(html)  # noqa: S308 - built by the escaping renderers in sequenzia.tiles

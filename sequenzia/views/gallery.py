@@ -14,7 +14,7 @@ from django.utils.feedgenerator import Atom1Feed
 from authware import access
 from sequenzia import links
 from sequenzia.models import Album
-from sequenzia.query import GalleryQuery, QueryError, fetch_page, filter_files
+from sequenzia.query import GalleryQuery, QueryError, fetch_page, filter_files, folders_of
 from sequenzia.views.common import hidden_ids, me, member_required, remember_query, sidebar
 
 FEED_SIZE = 50
@@ -67,7 +67,7 @@ def _grid(
         "next_url": next_url,
         "base_url": base_url,
         "can_manage": access.channel_ids_for(request, "manage") != frozenset(),
-        "move_targets": access.channels_for(request, "write").values_list("id", "name"),
+        "move_targets": move_targets(request),
         "albums": Album.objects.filter(owner_id=me(request).pk).only("id", "name"),
         "live_folders": ",".join(str(f) for f in query.folders),
     }
@@ -80,13 +80,22 @@ def _grid(
     return render(request, "sequenzia/gallery.html", context)
 
 
+def move_targets(request: HttpRequest) -> list[tuple[int, str]]:
+    """Folders the user may move files into, from the cached folder list (no query)."""
+    writable = access.channel_ids_for(request, "write")
+    return [(f.id, f.name) for f in folders_of(request) if writable is None or f.id in writable]
+
+
 @member_required
 def gallery(request: HttpRequest) -> HttpResponse:
     title = "Gallery"
     folder_ids = request.GET.getlist("folder")
     if len(folder_ids) == 1 and folder_ids[0].isdigit():
-        channel = access.channels_for(request).filter(pk=int(folder_ids[0])).first()
-        title = channel.name if channel else title
+        readable = access.channel_ids_for(request)
+        wanted = int(folder_ids[0])
+        for folder in folders_of(request):
+            if folder.id == wanted and (readable is None or wanted in readable):
+                title = folder.name
     return _grid(request, base_url=reverse("gallery"), fav_user_id=me(request).pk, title=title)
 
 

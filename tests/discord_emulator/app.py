@@ -82,8 +82,9 @@ class EmulatorThread:
         self.loop.close()
 
     async def _serve(self) -> None:
-        self._runner = web.AppRunner(self.app, handle_signals=False, shutdown_timeout=2,
-                                    access_log=None)
+        self._runner = web.AppRunner(
+            self.app, handle_signals=False, shutdown_timeout=2, access_log=None
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.config.host, self.config.port)
         await site.start()

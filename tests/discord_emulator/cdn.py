@@ -33,27 +33,31 @@ class CdnSigner:
         self.services = services
         self.secret = secret
 
-    def _signature(self, channel_id: int, attachment_id: int, filename: str, ex: int,
-                   issued: int) -> str:
+    def _signature(
+        self, channel_id: int, attachment_id: int, filename: str, ex: int, issued: int
+    ) -> str:
         message = f"/attachments/{channel_id}/{attachment_id}/{filename}|{ex:x}|{issued:x}"
         return hmac.new(self.secret, message.encode(), hashlib.sha256).hexdigest()
 
     def sign(self, attachment: Attachment) -> tuple[str, str]:
         issued = int(self.services.clock.time())
         ex = issued + max(1, int(self.services.config.cdn_url_ttl))
-        hm = self._signature(attachment.channel_id, attachment.id, attachment.filename, ex,
-                             issued)
+        hm = self._signature(attachment.channel_id, attachment.id, attachment.filename, ex, issued)
         path = f"/attachments/{attachment.channel_id}/{attachment.id}/{quote(attachment.filename)}"
         query = f"?ex={ex:x}&is={issued:x}&hm={hm}&"
         base = self.services.base_url
         return f"{base}{path}{query}", f"{base}/media{path}{query}"
 
-    def verify(self, channel_id: int, attachment_id: int, filename: str,
-               query: dict[str, str]) -> Attachment | None:
+    def verify(
+        self, channel_id: int, attachment_id: int, filename: str, query: dict[str, str]
+    ) -> Attachment | None:
         """The attachment if the URL is genuine and unexpired, else None (→ 404)."""
         attachment = self.services.world.attachments.get(attachment_id)
-        if attachment is None or attachment.channel_id != channel_id \
-                or attachment.filename != filename:
+        if (
+            attachment is None
+            or attachment.channel_id != channel_id
+            or attachment.filename != filename
+        ):
             return None
         try:
             ex, issued, hm = int(query["ex"], 16), int(query["is"], 16), query["hm"]
@@ -73,8 +77,11 @@ class CdnSigner:
             return None
         channel_id, attachment_id = int(match.group(1)), int(match.group(2))
         attachment = self.services.world.attachments.get(attachment_id)
-        if attachment is None or attachment.channel_id != channel_id \
-                or attachment.filename != unquote(match.group(3)):
+        if (
+            attachment is None
+            or attachment.channel_id != channel_id
+            or attachment.filename != unquote(match.group(3))
+        ):
             return None
         url, proxy_url = self.sign(attachment)
         return proxy_url if parts.path.startswith("/media/") else url
@@ -91,14 +98,14 @@ async def serve_attachment(request: web.Request) -> web.StreamResponse:
     if rule := faults.take("latency", CDN, attachment_id):
         await asyncio.sleep(rule.params["seconds"])
     query = {k: v[-1] for k, v in parse_qs(request.query_string).items()}
-    attachment = services.cdn.verify(int(request.match_info["channel_id"]), attachment_id,
-                                     request.match_info["filename"], query)
+    attachment = services.cdn.verify(
+        int(request.match_info["channel_id"]), attachment_id, request.match_info["filename"], query
+    )
     response = _answer(request, services, attachment, attachment_id)
     counters.cdn_responses_by_status[response.status] += 1
     if request.method == "GET" and attachment is not None:
         counters.cdn_fetches[attachment_id] += 1
-        if response.status in (200, 206) and (rule := faults.take("cdn_drop", CDN,
-                                                                  attachment_id)):
+        if response.status in (200, 206) and (rule := faults.take("cdn_drop", CDN, attachment_id)):
             counters.faults_fired["cdn_drop"] += 1
             return await send_then_drop(request, response, rule.params["keep_fraction"])
         if isinstance(response.body, bytes):
@@ -106,8 +113,9 @@ async def serve_attachment(request: web.Request) -> web.StreamResponse:
     return response
 
 
-def _answer(request: web.Request, services: Services, attachment: Attachment | None,
-            attachment_id: int) -> web.Response:
+def _answer(
+    request: web.Request, services: Services, attachment: Attachment | None, attachment_id: int
+) -> web.Response:
     if attachment is None:
         return _not_found()
     faults = services.faults
@@ -130,7 +138,7 @@ def _answer(request: web.Request, services: Services, attachment: Attachment | N
         return web.Response(status=416, headers=headers)
     if isinstance(byte_range, tuple):
         start, end = byte_range
-        data = data[start:end + 1]
+        data = data[start : end + 1]
         headers["Content-Range"] = f"bytes {start}-{end}/{size}"
         status = 206
     if request.method == "GET":
@@ -172,8 +180,9 @@ async def refresh_urls(request: web.Request) -> web.Response:
     if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
         raise form_error(["attachment_urls"], "BASE_TYPE_REQUIRED", "This field is required")
     if len(urls) > 50:
-        raise form_error(["attachment_urls"], "BASE_TYPE_MAX_LENGTH",
-                         "Must be 50 or fewer in length.")
+        raise form_error(
+            ["attachment_urls"], "BASE_TYPE_MAX_LENGTH", "Must be 50 or fewer in length."
+        )
     refreshed = []
     for url in urls:
         fresh = services.cdn.refresh(url)

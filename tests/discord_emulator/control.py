@@ -25,19 +25,59 @@ from .wire import read_json
 OPERATIONS = {
     name: getattr(operations, name)
     for name in (
-        "create_user", "token_for", "create_guild", "add_member", "remove_member",
-        "create_role", "delete_role", "set_member_roles", "create_channel", "update_channel",
-        "delete_channel", "post_message", "delete_message", "list_messages", "attachment_urls",
-        "set_limits", "set_premium_tier", "set_bucket", "set_global_limit",
-        "set_invalid_request_limit", "configure", "advance_clock", "counters",
-        "reset_counters", "sessions", "force_disconnect", "send_reconnect",
-        "invalidate_session", "request_heartbeat", "bucket_names",
+        "create_user",
+        "token_for",
+        "create_guild",
+        "add_member",
+        "remove_member",
+        "create_role",
+        "delete_role",
+        "set_member_roles",
+        "create_channel",
+        "update_channel",
+        "delete_channel",
+        "post_message",
+        "delete_message",
+        "list_messages",
+        "attachment_urls",
+        "set_limits",
+        "set_premium_tier",
+        "set_bucket",
+        "set_global_limit",
+        "set_invalid_request_limit",
+        "configure",
+        "advance_clock",
+        "counters",
+        "reset_counters",
+        "sessions",
+        "force_disconnect",
+        "send_reconnect",
+        "invalidate_session",
+        "request_heartbeat",
+        "bucket_names",
     )
 }
-FAULTS = {"latency", "server_errors", "drop_connections", "rate_limit_storm", "cdn_truncate",
-          "cdn_corrupt", "cdn_drop", "clear"}
-ID_FIELDS = {"guild_id", "channel_id", "message_id", "user_id", "owner_id", "author_id",
-             "parent_id", "role_id", "attachment_id"}
+FAULTS = {
+    "latency",
+    "server_errors",
+    "drop_connections",
+    "rate_limit_storm",
+    "cdn_truncate",
+    "cdn_corrupt",
+    "cdn_drop",
+    "clear",
+}
+ID_FIELDS = {
+    "guild_id",
+    "channel_id",
+    "message_id",
+    "user_id",
+    "owner_id",
+    "author_id",
+    "parent_id",
+    "role_id",
+    "attachment_id",
+}
 
 
 def to_json(value: Any) -> Any:
@@ -54,9 +94,13 @@ def to_json(value: Any) -> Any:
     if isinstance(value, Attachment):
         return {"id": str(value.id), "filename": value.filename, "size": value.size}
     if isinstance(value, Message):
-        return {"id": str(value.id), "channel_id": str(value.channel_id),
-                "author_id": str(value.author_id), "content": value.content,
-                "attachments": [to_json(a) for a in value.attachments]}
+        return {
+            "id": str(value.id),
+            "channel_id": str(value.channel_id),
+            "author_id": str(value.author_id),
+            "content": value.content,
+            "attachments": [to_json(a) for a in value.attachments],
+        }
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, list | tuple):
@@ -75,8 +119,9 @@ def _arguments(body: dict[str, Any]) -> dict[str, Any]:
         if key in arguments:
             arguments[key] = [int(v) for v in arguments[key]]
     if "files" in arguments:
-        arguments["files"] = [(f["filename"], base64.b64decode(f["data_b64"]))
-                              for f in arguments["files"]]
+        arguments["files"] = [
+            (f["filename"], base64.b64decode(f["data_b64"])) for f in arguments["files"]
+        ]
     if isinstance(arguments.get("created_at"), str):
         arguments["created_at"] = dt.datetime.fromisoformat(arguments["created_at"])
     return arguments
@@ -86,8 +131,9 @@ async def call_operation(request: web.Request) -> web.Response:
     services = services_of(request)
     operation = OPERATIONS.get(request.match_info["operation"])
     if operation is None:
-        return json_response({"error": f"unknown operation; known: {sorted(OPERATIONS)}"},
-                             status=404)
+        return json_response(
+            {"error": f"unknown operation; known: {sorted(OPERATIONS)}"}, status=404
+        )
     try:
         body = await read_json(request)
         result = operation(services, **_arguments(body if isinstance(body, dict) else {}))
@@ -119,8 +165,9 @@ async def get_counters(request: web.Request) -> web.Response:
 
 async def get_world(request: web.Request) -> web.Response:
     services: Services = services_of(request)
-    return json_response({"base_url": services.base_url,
-                          "default": to_json(services.default_world)})
+    return json_response(
+        {"base_url": services.base_url, "default": to_json(services.default_world)}
+    )
 
 
 def add_control_routes(router: web.UrlDispatcher) -> None:

@@ -36,9 +36,7 @@ class Counters:
             "bytes_uploaded": self.bytes_uploaded,
             "cdn_bytes_sent": self.cdn_bytes_sent,
             "cdn_fetches": {str(k): v for k, v in self.cdn_fetches.items()},
-            "cdn_responses_by_status": {
-                str(k): v for k, v in self.cdn_responses_by_status.items()
-            },
+            "cdn_responses_by_status": {str(k): v for k, v in self.cdn_responses_by_status.items()},
             "faults_fired": dict(self.faults_fired),
             "gateway": dict(self.gateway),
         }

@@ -87,8 +87,12 @@ class Emulator:
     def __enter__(self) -> Emulator:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
         self.stop()
 
     def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -158,21 +162,35 @@ class Emulator:
         return self._default().channel
 
     # -- world ---------------------------------------------------------------------------
-    def create_user(self, username: str, *, bot: bool = False, token: str | None = None,
-                    privileged_intents: int = PRIVILEGED_INTENTS) -> User:
-        return self._op(ops.create_user, username, bot=bot, token=token,
-                        privileged_intents=privileged_intents)
+    def create_user(
+        self,
+        username: str,
+        *,
+        bot: bool = False,
+        token: str | None = None,
+        privileged_intents: int = PRIVILEGED_INTENTS,
+    ) -> User:
+        return self._op(
+            ops.create_user, username, bot=bot, token=token, privileged_intents=privileged_intents
+        )
 
     def token_for(self, user_id: int) -> str:
         return self._op(ops.token_for, user_id)
 
-    def create_guild(self, name: str, *, owner_id: int | None = None,
-                     member_ids: Sequence[int] | None = None, premium_tier: int = 0) -> Guild:
+    def create_guild(
+        self,
+        name: str,
+        *,
+        owner_id: int | None = None,
+        member_ids: Sequence[int] | None = None,
+        premium_tier: int = 0,
+    ) -> Guild:
         """A guild owned by ``owner_id`` (default: the person) with the default bot in it."""
         owner = owner_id if owner_id is not None else self.person.id
         members = list(member_ids) if member_ids is not None else [self.bot.id]
-        return self._op(ops.create_guild, name, owner_id=owner, member_ids=members,
-                        premium_tier=premium_tier)
+        return self._op(
+            ops.create_guild, name, owner_id=owner, member_ids=members, premium_tier=premium_tier
+        )
 
     def add_member(self, guild_id: int, user_id: int, role_ids: Sequence[int] = ()) -> None:
         self._op(ops.add_member, guild_id, user_id, role_ids)
@@ -180,8 +198,9 @@ class Emulator:
     def remove_member(self, guild_id: int, user_id: int) -> None:
         self._op(ops.remove_member, guild_id, user_id)
 
-    def create_role(self, guild_id: int, name: str, *, permissions: int = 0,
-                    color: int = 0) -> Role:
+    def create_role(
+        self, guild_id: int, name: str, *, permissions: int = 0, color: int = 0
+    ) -> Role:
         return self._op(ops.create_role, guild_id, name, permissions=permissions, color=color)
 
     def delete_role(self, guild_id: int, role_id: int) -> None:
@@ -191,10 +210,18 @@ class Emulator:
         """Replace a member's roles; connected clients get GUILD_MEMBER_UPDATE."""
         self._op(ops.set_member_roles, guild_id, user_id, role_ids)
 
-    def create_channel(self, guild_id: int, name: str, *, type: int = GUILD_TEXT,
-                       parent_id: int | None = None, topic: str | None = None) -> Channel:
-        return self._op(ops.create_channel, guild_id, name, type=type, parent_id=parent_id,
-                        topic=topic)
+    def create_channel(
+        self,
+        guild_id: int,
+        name: str,
+        *,
+        type: int = GUILD_TEXT,
+        parent_id: int | None = None,
+        topic: str | None = None,
+    ) -> Channel:
+        return self._op(
+            ops.create_channel, guild_id, name, type=type, parent_id=parent_id, topic=topic
+        )
 
     def update_channel(self, channel_id: int, **changes: Any) -> Channel:
         return self._op(ops.update_channel, channel_id, **changes)
@@ -202,16 +229,28 @@ class Emulator:
     def delete_channel(self, channel_id: int) -> None:
         self._op(ops.delete_channel, channel_id)
 
-    def post_message(self, channel_id: int, author_id: int, content: str = "", *,
-                     files: Sequence[tuple[str, bytes]] = (),
-                     embeds: list[dict[str, Any]] | None = None,
-                     created_at: dt.datetime | None = None) -> Message:
+    def post_message(
+        self,
+        channel_id: int,
+        author_id: int,
+        content: str = "",
+        *,
+        files: Sequence[tuple[str, bytes]] = (),
+        embeds: list[dict[str, Any]] | None = None,
+        created_at: dt.datetime | None = None,
+    ) -> Message:
         """Post as a person (or anyone); ``created_at`` backdates the snowflake."""
-        return self._op(ops.post_message, channel_id, author_id, content, files=files,
-                        embeds=embeds, created_at=created_at)
+        return self._op(
+            ops.post_message,
+            channel_id,
+            author_id,
+            content,
+            files=files,
+            embeds=embeds,
+            created_at=created_at,
+        )
 
-    def delete_message(self, channel_id: int, message_id: int, *,
-                       emit_event: bool = True) -> None:
+    def delete_message(self, channel_id: int, message_id: int, *, emit_event: bool = True) -> None:
         self._op(ops.delete_message, channel_id, message_id, emit_event=emit_event)
 
     def messages(self, channel_id: int) -> list[Message]:

@@ -41,8 +41,9 @@ class FaultPlan:
     def clear(self) -> None:
         self.rules.clear()
 
-    def take(self, kind: str, route: str | None, attachment_id: int | None = None
-             ) -> FaultRule | None:
+    def take(
+        self, kind: str, route: str | None, attachment_id: int | None = None
+    ) -> FaultRule | None:
         now = time.monotonic()
         self.rules = [r for r in self.rules if r.active(now)]
         for rule in self.rules:
@@ -59,8 +60,15 @@ class FaultPlan:
             return rule
         return None
 
-    def _add(self, kind: str, route: str | None, count: int | None, duration: float | None,
-             probability: float = 1.0, **params: Any) -> FaultRule:
+    def _add(
+        self,
+        kind: str,
+        route: str | None,
+        count: int | None,
+        duration: float | None,
+        probability: float = 1.0,
+        **params: Any,
+    ) -> FaultRule:
         if count is None and duration is None and probability >= 1.0 and kind != "latency":
             raise ValueError("give count or duration, or this fault never ends")
         until = None if duration is None else time.monotonic() + duration
@@ -69,21 +77,40 @@ class FaultPlan:
         return rule
 
     # -- REST and CDN -----------------------------------------------------------------
-    def latency(self, seconds: float, *, route: str | None = None, count: int | None = None,
-                duration: float | None = None) -> FaultRule:
+    def latency(
+        self,
+        seconds: float,
+        *,
+        route: str | None = None,
+        count: int | None = None,
+        duration: float | None = None,
+    ) -> FaultRule:
         """Delay matching requests (REST routes, or ``"CDN"``) by ``seconds``."""
         return self._add("latency", route, count, duration, seconds=seconds)
 
-    def server_errors(self, *, statuses: Sequence[int] = (500,), probability: float = 1.0,
-                      count: int | None = 1, duration: float | None = None,
-                      route: str | None = None) -> FaultRule:
+    def server_errors(
+        self,
+        *,
+        statuses: Sequence[int] = (500,),
+        probability: float = 1.0,
+        count: int | None = 1,
+        duration: float | None = None,
+        route: str | None = None,
+    ) -> FaultRule:
         """Answer 500/502/... instead of handling the request (nothing is changed)."""
-        return self._add("server_error", route, count, duration, probability,
-                         statuses=tuple(statuses))
+        return self._add(
+            "server_error", route, count, duration, probability, statuses=tuple(statuses)
+        )
 
-    def drop_connections(self, *, when: str = "before", count: int | None = 1,
-                         route: str | None = None, probability: float = 1.0,
-                         duration: float | None = None) -> FaultRule:
+    def drop_connections(
+        self,
+        *,
+        when: str = "before",
+        count: int | None = 1,
+        route: str | None = None,
+        probability: float = 1.0,
+        duration: float | None = None,
+    ) -> FaultRule:
         """Close the TCP connection: ``"before"`` handling, or ``"after"`` it (mid-body).
 
         ``"after"`` means the request took effect (a message was created) but the client
@@ -93,29 +120,44 @@ class FaultPlan:
             raise ValueError("when is 'before' or 'after'")
         return self._add(f"drop_{when}", route, count, duration, probability)
 
-    def rate_limit_storm(self, *, count: int | None = None, duration: float | None = None,
-                         route: str | None = None, is_global: bool = False,
-                         retry_after: float = 0.05) -> FaultRule:
+    def rate_limit_storm(
+        self,
+        *,
+        count: int | None = None,
+        duration: float | None = None,
+        route: str | None = None,
+        is_global: bool = False,
+        retry_after: float = 0.05,
+    ) -> FaultRule:
         """Answer 429 to matching requests for ``count`` requests or ``duration`` seconds."""
-        return self._add("storm", route, count, duration, is_global=is_global,
-                         retry_after=retry_after)
+        return self._add(
+            "storm", route, count, duration, is_global=is_global, retry_after=retry_after
+        )
 
-    def cdn_truncate(self, *, count: int | None = 1, attachment_id: int | None = None,
-                     keep_fraction: float = 0.5) -> FaultRule:
+    def cdn_truncate(
+        self, *, count: int | None = 1, attachment_id: int | None = None, keep_fraction: float = 0.5
+    ) -> FaultRule:
         """Serve a short body with a matching Content-Length (only size/hash checks see it)."""
-        return self._add("cdn_truncate", CDN, count, None, attachment_id=attachment_id,
-                         keep_fraction=keep_fraction)
+        return self._add(
+            "cdn_truncate",
+            CDN,
+            count,
+            None,
+            attachment_id=attachment_id,
+            keep_fraction=keep_fraction,
+        )
 
-    def cdn_corrupt(self, *, count: int | None = 1, attachment_id: int | None = None
-                    ) -> FaultRule:
+    def cdn_corrupt(self, *, count: int | None = 1, attachment_id: int | None = None) -> FaultRule:
         """Serve the right length with some bytes flipped."""
         return self._add("cdn_corrupt", CDN, count, None, attachment_id=attachment_id)
 
-    def cdn_drop(self, *, count: int | None = 1, attachment_id: int | None = None,
-                 keep_fraction: float = 0.5) -> FaultRule:
+    def cdn_drop(
+        self, *, count: int | None = 1, attachment_id: int | None = None, keep_fraction: float = 0.5
+    ) -> FaultRule:
         """Announce the full length, send part of it, then close the connection."""
-        return self._add("cdn_drop", CDN, count, None, attachment_id=attachment_id,
-                         keep_fraction=keep_fraction)
+        return self._add(
+            "cdn_drop", CDN, count, None, attachment_id=attachment_id, keep_fraction=keep_fraction
+        )
 
     def corrupt(self, data: bytes) -> bytes:
         if not data:

@@ -22,8 +22,14 @@ import pytest
 from .emulator import Emulator
 from .services import EmulatorConfig
 
-__all__ = ["connected_client", "discord_client", "discord_http", "emulator",
-           "emulator_config", "logged_in_http"]
+__all__ = [
+    "connected_client",
+    "discord_client",
+    "discord_http",
+    "emulator",
+    "emulator_config",
+    "logged_in_http",
+]
 
 
 @pytest.fixture
@@ -61,9 +67,14 @@ def default_intents() -> discord.Intents:
 
 
 @contextlib.asynccontextmanager
-async def connected_client(emulator: Emulator, *, token: str | None = None,
-                           intents: discord.Intents | None = None, timeout: float = 10.0,
-                           **options: Any) -> AsyncIterator[discord.Client]:
+async def connected_client(
+    emulator: Emulator,
+    *,
+    token: str | None = None,
+    intents: discord.Intents | None = None,
+    timeout: float = 10.0,
+    **options: Any,
+) -> AsyncIterator[discord.Client]:
     """A started ``discord.Client`` that has seen ``on_ready``; closed on exit."""
     options.setdefault("guild_ready_timeout", 0.05)
     client = discord.Client(intents=intents or default_intents(), **options)

@@ -33,8 +33,13 @@ COMPRESSIONS = {None, "zlib-stream"} | ({"zstd-stream"} if zstandard is not None
 
 
 class Connection:
-    def __init__(self, ws: web.WebSocketResponse, request: web.Request, services: Services,
-                 compression: str | None) -> None:
+    def __init__(
+        self,
+        ws: web.WebSocketResponse,
+        request: web.Request,
+        services: Services,
+        compression: str | None,
+    ) -> None:
         self.ws = ws
         self.request = request
         self.services = services
@@ -45,8 +50,11 @@ class Connection:
         self.last_heartbeat = asyncio.get_running_loop().time()
         self.recent_sends: deque[float] = deque()
         self._zlib = zlib.compressobj() if compression == "zlib-stream" else None
-        self._zstd = (zstandard.ZstdCompressor().compressobj()
-                      if compression == "zstd-stream" and zstandard is not None else None)
+        self._zstd = (
+            zstandard.ZstdCompressor().compressobj()
+            if compression == "zstd-stream" and zstandard is not None
+            else None
+        )
 
     # -- outgoing (all through one queue, so order is exactly the enqueue order) --------------
     def send_op(self, op: int, data: Any) -> None:
@@ -152,9 +160,12 @@ class Connection:
         if intents & PRIVILEGED_INTENTS & ~bot.privileged_intents:
             return self.close(4014)
         shard = data.get("shard", [0, 1])
-        if not (isinstance(shard, list) and len(shard) == 2 and all(isinstance(x, int)
-                                                                    for x in shard)
-                and 0 <= shard[0] < shard[1]):
+        if not (
+            isinstance(shard, list)
+            and len(shard) == 2
+            and all(isinstance(x, int) for x in shard)
+            and 0 <= shard[0] < shard[1]
+        ):
             return self.close(4010)
         threshold = data.get("large_threshold", 50)
         threshold = min(250, max(50, threshold if isinstance(threshold, int) else 50))
@@ -214,8 +225,9 @@ async def gateway_handler(request: web.Request) -> web.StreamResponse:
         elif compression not in COMPRESSIONS:
             connection.close(4000)
         else:
-            connection.send_op(10, {"heartbeat_interval": interval_ms,
-                                    "_trace": ['["discord-emulator"]']})
+            connection.send_op(
+                10, {"heartbeat_interval": interval_ms, "_trace": ['["discord-emulator"]']}
+            )
         async for message in ws:
             if connection.closed:
                 break

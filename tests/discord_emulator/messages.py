@@ -66,12 +66,14 @@ class MessageStore:
         self._nonces: dict[tuple[int, int, str], tuple[int, float]] = {}
 
     # -- payloads -------------------------------------------------------------------
-    def payload(self, message: Message, viewer: User | None = None, *,
-                include_nonce: bool = False) -> dict[str, Any]:
+    def payload(
+        self, message: Message, viewer: User | None = None, *, include_nonce: bool = False
+    ) -> dict[str, Any]:
         users = self.world.users
         mentions = [users[i] for i in message.mention_ids if i in users]
-        data = message_payload(message, users[message.author_id], self.sign, mentions,
-                               include_nonce=include_nonce)
+        data = message_payload(
+            message, users[message.author_id], self.sign, mentions, include_nonce=include_nonce
+        )
         if viewer is not None and not self._can_read_content(message, viewer):
             data = strip_message_content(data)
         return data
@@ -88,8 +90,14 @@ class MessageStore:
         member = self.world.guilds[message.guild_id].members.get(message.author_id)
         if member is not None:
             data["member"] = member_payload(member, None)
-        return Event(name, data, message.guild_id, INTENT_GUILD_MESSAGES,
-                     author_id=message.author_id, mention_ids=tuple(message.mention_ids))
+        return Event(
+            name,
+            data,
+            message.guild_id,
+            INTENT_GUILD_MESSAGES,
+            author_id=message.author_id,
+            mention_ids=tuple(message.mention_ids),
+        )
 
     # -- lookups ------------------------------------------------------------------------
     def get(self, channel: Channel, message_id: int) -> Message:
@@ -99,8 +107,13 @@ class MessageStore:
             raise DiscordError.of(10008) from None
 
     # -- create / edit / delete ---------------------------------------------------------
-    def create(self, channel: Channel, author_id: int, body: MessageInput,
-               created_at: dt.datetime | None = None) -> Message:
+    def create(
+        self,
+        channel: Channel,
+        author_id: int,
+        body: MessageInput,
+        created_at: dt.datetime | None = None,
+    ) -> Message:
         if channel.type != GUILD_TEXT:
             raise DiscordError.of(50008)
         guild = self.world.guilds[channel.guild_id]
@@ -111,11 +124,20 @@ class MessageStore:
                 existing = channel.messages.get(previous[0])
                 if existing is not None:
                     return existing
-        message_id = (self.world.snowflakes.next() if created_at is None
-                      else self.world.snowflakes.at(created_at))
-        message = Message(id=message_id, channel_id=channel.id,
-                          guild_id=guild.id, author_id=author_id, content="", nonce=nonce,
-                          tts=bool(body.tts))
+        message_id = (
+            self.world.snowflakes.next()
+            if created_at is None
+            else self.world.snowflakes.at(created_at)
+        )
+        message = Message(
+            id=message_id,
+            channel_id=channel.id,
+            guild_id=guild.id,
+            author_id=author_id,
+            content="",
+            nonce=nonce,
+            tts=bool(body.tts),
+        )
         attachments = self._build_attachments(guild, message, body, existing=[])
         content = self._check_content(guild, body.content)
         embeds = self._check_embeds(body.embeds)
@@ -134,15 +156,17 @@ class MessageStore:
         for attachment in message.attachments:
             self.world.attachments[attachment.id] = attachment
 
-    def edit(self, channel: Channel, message_id: int, editor_id: int,
-             body: MessageInput) -> Message:
+    def edit(
+        self, channel: Channel, message_id: int, editor_id: int, body: MessageInput
+    ) -> Message:
         message = self.get(channel, message_id)
         if message.author_id != editor_id:
             raise DiscordError.of(50005)
         guild = self.world.guilds[channel.guild_id]
         attachments = self._build_attachments(guild, message, body, existing=message.attachments)
-        content = message.content if body.content is None else self._check_content(guild,
-                                                                                    body.content)
+        content = (
+            message.content if body.content is None else self._check_content(guild, body.content)
+        )
         embeds = message.embeds if body.embeds is None else self._check_embeds(body.embeds)
         if not content and not embeds and not attachments:
             raise DiscordError.of(50006)
@@ -163,10 +187,12 @@ class MessageStore:
         for attachment in message.attachments:
             self.world.attachments.pop(attachment.id, None)
         if emit:
-            data = {"id": str(message_id), "channel_id": str(channel.id),
-                    "guild_id": str(channel.guild_id)}
-            self.world.emit(Event("MESSAGE_DELETE", data, channel.guild_id,
-                                  INTENT_GUILD_MESSAGES))
+            data = {
+                "id": str(message_id),
+                "channel_id": str(channel.id),
+                "guild_id": str(channel.guild_id),
+            }
+            self.world.emit(Event("MESSAGE_DELETE", data, channel.guild_id, INTENT_GUILD_MESSAGES))
 
     def bulk_delete(self, channel: Channel, body: Any) -> None:
         raw = body.get("messages") if isinstance(body, dict) else None
@@ -175,8 +201,9 @@ class MessageStore:
         if len(raw) < 2:
             raise form_error(["messages"], "BASE_TYPE_MIN_LENGTH", "Must be 2 or more in length.")
         if len(raw) > 100:
-            raise form_error(["messages"], "BASE_TYPE_MAX_LENGTH",
-                             "Must be 100 or fewer in length.")
+            raise form_error(
+                ["messages"], "BASE_TYPE_MAX_LENGTH", "Must be 100 or fewer in length."
+            )
         errors = FormErrors()
         ids = [_snowflake_or_error(value, ["messages", i], errors) for i, value in enumerate(raw)]
         errors.raise_if_any()
@@ -193,23 +220,32 @@ class MessageStore:
                 for attachment in message.attachments:
                     self.world.attachments.pop(attachment.id, None)
         if deleted:
-            data = {"ids": [str(i) for i in deleted], "channel_id": str(channel.id),
-                    "guild_id": str(channel.guild_id)}
-            self.world.emit(Event("MESSAGE_DELETE_BULK", data, channel.guild_id,
-                                  INTENT_GUILD_MESSAGES))
+            data = {
+                "ids": [str(i) for i in deleted],
+                "channel_id": str(channel.id),
+                "guild_id": str(channel.guild_id),
+            }
+            self.world.emit(
+                Event("MESSAGE_DELETE_BULK", data, channel.guild_id, INTENT_GUILD_MESSAGES)
+            )
 
     # -- history ----------------------------------------------------------------------------
     def history(self, channel: Channel, query: dict[str, str]) -> list[Message]:
         errors = FormErrors()
         asked = _int_or_error(query["limit"], ["limit"], errors) if "limit" in query else 50
         if asked is not None and asked < 1:
-            errors.add(["limit"], "NUMBER_TYPE_MIN",
-                       "int value should be greater than or equal to 1.")
+            errors.add(
+                ["limit"], "NUMBER_TYPE_MIN", "int value should be greater than or equal to 1."
+            )
         elif asked is not None and asked > 100:
-            errors.add(["limit"], "NUMBER_TYPE_MAX",
-                       "int value should be less than or equal to 100.")
-        anchors = {key: _snowflake_or_error(query[key], [key], errors)
-                   for key in ("around", "before", "after") if key in query}
+            errors.add(
+                ["limit"], "NUMBER_TYPE_MAX", "int value should be less than or equal to 100."
+            )
+        anchors = {
+            key: _snowflake_or_error(query[key], [key], errors)
+            for key in ("around", "before", "after")
+            if key in query
+        }
         errors.raise_if_any()
         limit = asked or 50
         order = channel.message_order
@@ -217,14 +253,14 @@ class MessageStore:
             pivot = anchors["around"]
             newer_count = limit // 2
             cut = bisect.bisect_right(order, pivot)
-            older = order[max(0, cut - (limit - newer_count)):cut]
-            ids = older + order[cut:cut + newer_count]
+            older = order[max(0, cut - (limit - newer_count)) : cut]
+            ids = older + order[cut : cut + newer_count]
         elif "before" in anchors:
             cut = bisect.bisect_left(order, anchors["before"])
-            ids = order[max(0, cut - limit):cut]
+            ids = order[max(0, cut - limit) : cut]
         elif "after" in anchors:
             cut = bisect.bisect_right(order, anchors["after"])
-            ids = order[cut:cut + limit]
+            ids = order[cut : cut + limit]
         else:
             ids = order[-limit:]
         return [channel.messages[i] for i in reversed(ids)]
@@ -244,8 +280,9 @@ class MessageStore:
             raise form_error(["content"], "BASE_TYPE_STRING", "Must be a string.")
         limit = guild.limits.content_chars
         if len(content) > limit:
-            raise form_error(["content"], "BASE_TYPE_MAX_LENGTH",
-                             f"Must be {limit} or fewer in length.")
+            raise form_error(
+                ["content"], "BASE_TYPE_MAX_LENGTH", f"Must be {limit} or fewer in length."
+            )
         return content
 
     def _check_embeds(self, embeds: Any) -> list[dict[str, Any]]:
@@ -261,8 +298,9 @@ class MessageStore:
         found = [int(m) for m in MENTION.findall(content)]
         return [i for i in dict.fromkeys(found) if i in guild.members]
 
-    def _build_attachments(self, guild: Guild, message: Message, body: MessageInput,
-                           existing: list[Attachment]) -> list[Attachment]:
+    def _build_attachments(
+        self, guild: Guild, message: Message, body: MessageInput, existing: list[Attachment]
+    ) -> list[Attachment]:
         files = {f.index: f for f in body.files}
         kept: list[Attachment] = []
         used: list[tuple[UploadedFile, dict[str, Any]]] = []
@@ -280,8 +318,9 @@ class MessageStore:
                 elif key in files:
                     used.append((files.pop(key), spec))
                 else:
-                    errors.add(["attachments", i, "id"], "ATTACHMENT_NOT_FOUND",
-                               "Unknown attachment.")
+                    errors.add(
+                        ["attachments", i, "id"], "ATTACHMENT_NOT_FOUND", "Unknown attachment."
+                    )
             errors.raise_if_any()
         used += [(f, {}) for f in sorted(files.values(), key=lambda f: f.index)]
         limits = guild.limits
@@ -294,11 +333,17 @@ class MessageStore:
         for upload, spec in used:
             filename = sanitise_filename(str(spec.get("filename") or upload.filename))
             description = spec.get("description")
-            made.append(Attachment(id=self.world.snowflakes.next(), channel_id=message.channel_id,
-                                   message_id=message.id, filename=filename, data=upload.data,
-                                   content_type=guess_content_type(filename),
-                                   description=description if isinstance(description, str)
-                                   else None))
+            made.append(
+                Attachment(
+                    id=self.world.snowflakes.next(),
+                    channel_id=message.channel_id,
+                    message_id=message.id,
+                    filename=filename,
+                    data=upload.data,
+                    content_type=guess_content_type(filename),
+                    description=description if isinstance(description, str) else None,
+                )
+            )
         return kept + made
 
 

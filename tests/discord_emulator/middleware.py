@@ -29,7 +29,7 @@ def route_key(request: web.Request) -> str | None:
     resource = request.match_info.route.resource
     if resource is None or not resource.canonical.startswith(API_PREFIX):
         return None
-    return f"{request.method} {resource.canonical[len(API_PREFIX):]}".replace(":\\d+", "")
+    return f"{request.method} {resource.canonical[len(API_PREFIX) :]}".replace(":\\d+", "")
 
 
 def _major(request: web.Request) -> str:
@@ -37,10 +37,14 @@ def _major(request: web.Request) -> str:
     return "+".join(info[k] for k in ("channel_id", "guild_id") if k in info)
 
 
-def rate_limited(retry_after: float, *, scope: str, decision: RouteDecision | None = None
-                 ) -> web.Response:
-    body = {"message": "You are being rate limited.", "retry_after": round(retry_after, 3),
-            "global": scope == "global"}
+def rate_limited(
+    retry_after: float, *, scope: str, decision: RouteDecision | None = None
+) -> web.Response:
+    body = {
+        "message": "You are being rate limited.",
+        "retry_after": round(retry_after, 3),
+        "global": scope == "global",
+    }
     headers = {"Retry-After": retry_after_header(retry_after), "X-RateLimit-Scope": scope}
     if scope == "global":
         headers["X-RateLimit-Global"] = "true"
@@ -66,22 +70,22 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
         drop_now(request)
         return web.Response(status=500)  # never reaches the client
     response = await _answer(request, handler, services, key)
-    if response.status in (401, 403) or (response.status == 429 and
-                                          response.headers.get("Via") is not None):
+    if response.status in (401, 403) or (
+        response.status == 429 and response.headers.get("Via") is not None
+    ):
         services.limiter.record_invalid()
     services.counters.responses_by_status[response.status] += 1
     if not request.content.at_eof():
         await drain(request, 32 * 1024 * 1024)
-    if isinstance(response, web.Response) and (
-        services.faults.take("drop_after", key) is not None
-    ):
+    if isinstance(response, web.Response) and (services.faults.take("drop_after", key) is not None):
         services.counters.faults_fired["drop_after"] += 1
         return await send_then_drop(request, response)
     return response
 
 
-async def _answer(request: web.Request, handler: Handler, services: Services,
-                  key: str | None) -> web.StreamResponse:
+async def _answer(
+    request: web.Request, handler: Handler, services: Services, key: str | None
+) -> web.StreamResponse:
     faults, limiter, counters = services.faults, services.limiter, services.counters
     if rule := faults.take("latency", key):
         await asyncio.sleep(rule.params["seconds"])
@@ -92,8 +96,12 @@ async def _answer(request: web.Request, handler: Handler, services: Services,
     decision: RouteDecision | None = None
     try:
         if key is None or not request.path.startswith(API_PREFIX + "/"):
-            raise http_error(405 if request.match_info.http_exception is not None and
-                             request.match_info.http_exception.status == 405 else 404)
+            raise http_error(
+                405
+                if request.match_info.http_exception is not None
+                and request.match_info.http_exception.status == 405
+                else 404
+            )
         if key not in NO_AUTH:
             _authenticate(request, services)
         if BOT in request and (wait := limiter.check_global(request[BOT].user_id)):
@@ -102,13 +110,17 @@ async def _answer(request: web.Request, handler: Handler, services: Services,
         decision = limiter.check_route(key, _major(request))
         if not decision.allowed:
             counters.rate_limited["user"] += 1
-            return _with_via(rate_limited(decision.reset_after, scope="user",
-                                          decision=decision))
+            return _with_via(rate_limited(decision.reset_after, scope="user", decision=decision))
         if rule := faults.take("storm", key):
             counters.rate_limited["forced"] += 1
             scope = "global" if rule.params["is_global"] else "user"
-            return _with_via(rate_limited(rule.params["retry_after"], scope=scope,
-                                          decision=None if scope == "global" else decision))
+            return _with_via(
+                rate_limited(
+                    rule.params["retry_after"],
+                    scope=scope,
+                    decision=None if scope == "global" else decision,
+                )
+            )
         if rule := faults.take("server_error", key):
             counters.faults_fired["server_error"] += 1
             status = faults.rng.choice(rule.params["statuses"])

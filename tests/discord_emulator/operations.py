@@ -39,10 +39,17 @@ def seed_default_world(services: Services) -> DefaultWorld:
     return DefaultWorld(bot, config.bot_token, person, guild, category, channel)
 
 
-def create_user(services: Services, username: str, *, bot: bool = False,
-                token: str | None = None, privileged_intents: int = PRIVILEGED_INTENTS) -> User:
-    return services.world.create_user(username, bot=bot, token=token,
-                                      privileged_intents=privileged_intents)
+def create_user(
+    services: Services,
+    username: str,
+    *,
+    bot: bool = False,
+    token: str | None = None,
+    privileged_intents: int = PRIVILEGED_INTENTS,
+) -> User:
+    return services.world.create_user(
+        username, bot=bot, token=token, privileged_intents=privileged_intents
+    )
 
 
 def token_for(services: Services, user_id: int) -> str:
@@ -52,8 +59,14 @@ def token_for(services: Services, user_id: int) -> str:
     return bot.token
 
 
-def create_guild(services: Services, name: str, *, owner_id: int,
-                 member_ids: Sequence[int] = (), premium_tier: int = 0) -> Guild:
+def create_guild(
+    services: Services,
+    name: str,
+    *,
+    owner_id: int,
+    member_ids: Sequence[int] = (),
+    premium_tier: int = 0,
+) -> Guild:
     world = services.world
     guild = world.create_guild(name, owner_id=owner_id, premium_tier=premium_tier)
     for user_id in member_ids:
@@ -62,8 +75,9 @@ def create_guild(services: Services, name: str, *, owner_id: int,
     return guild
 
 
-def add_member(services: Services, guild_id: int, user_id: int,
-               role_ids: Sequence[int] = ()) -> None:
+def add_member(
+    services: Services, guild_id: int, user_id: int, role_ids: Sequence[int] = ()
+) -> None:
     services.world.add_member(guild_id, user_id, list(role_ids))
 
 
@@ -71,8 +85,9 @@ def remove_member(services: Services, guild_id: int, user_id: int) -> None:
     services.world.remove_member(guild_id, user_id)
 
 
-def create_role(services: Services, guild_id: int, name: str, *, permissions: int = 0,
-                color: int = 0) -> Role:
+def create_role(
+    services: Services, guild_id: int, name: str, *, permissions: int = 0, color: int = 0
+) -> Role:
     return services.world.create_role(guild_id, name, permissions=permissions, color=color)
 
 
@@ -80,15 +95,24 @@ def delete_role(services: Services, guild_id: int, role_id: int) -> None:
     services.world.delete_role(guild_id, role_id)
 
 
-def set_member_roles(services: Services, guild_id: int, user_id: int,
-                     role_ids: Sequence[int]) -> None:
+def set_member_roles(
+    services: Services, guild_id: int, user_id: int, role_ids: Sequence[int]
+) -> None:
     services.world.set_member_roles(guild_id, user_id, list(role_ids))
 
 
-def create_channel(services: Services, guild_id: int, name: str, *, type: int = GUILD_TEXT,
-                   parent_id: int | None = None, topic: str | None = None) -> Channel:
-    return services.world.create_channel(guild_id, name, type=type, parent_id=parent_id,
-                                         topic=topic)
+def create_channel(
+    services: Services,
+    guild_id: int,
+    name: str,
+    *,
+    type: int = GUILD_TEXT,
+    parent_id: int | None = None,
+    topic: str | None = None,
+) -> Channel:
+    return services.world.create_channel(
+        guild_id, name, type=type, parent_id=parent_id, topic=topic
+    )
 
 
 def update_channel(services: Services, channel_id: int, **changes: Any) -> Channel:
@@ -99,10 +123,16 @@ def delete_channel(services: Services, channel_id: int) -> None:
     services.world.delete_channel(channel_id)
 
 
-def post_message(services: Services, channel_id: int, author_id: int, content: str = "", *,
-                 files: Sequence[tuple[str, bytes]] = (),
-                 embeds: list[dict[str, Any]] | None = None,
-                 created_at: dt.datetime | None = None) -> Message:
+def post_message(
+    services: Services,
+    channel_id: int,
+    author_id: int,
+    content: str = "",
+    *,
+    files: Sequence[tuple[str, bytes]] = (),
+    embeds: list[dict[str, Any]] | None = None,
+    created_at: dt.datetime | None = None,
+) -> Message:
     """Post as anyone (a person, for the mirror), under the channel's usual rules."""
     channel = services.world.channel(channel_id)
     if author_id not in services.world.guilds[channel.guild_id].members:
@@ -114,8 +144,9 @@ def post_message(services: Services, channel_id: int, author_id: int, content: s
     return message
 
 
-def delete_message(services: Services, channel_id: int, message_id: int, *,
-                   emit_event: bool = True) -> None:
+def delete_message(
+    services: Services, channel_id: int, message_id: int, *, emit_event: bool = True
+) -> None:
     """Delete behind the client's back; ``emit_event=False`` sends no MESSAGE_DELETE."""
     services.messages.delete(services.world.channel(channel_id), message_id, emit=emit_event)
 
@@ -182,13 +213,21 @@ def reset_counters(services: Services) -> None:
 
 
 def sessions(services: Services) -> list[dict[str, Any]]:
-    return [{"id": s.id, "bot_id": s.bot.user_id, "seq": s.seq, "intents": s.intents,
-             "connected": s.connection is not None}
-            for s in services.gateway.sessions.values()]
+    return [
+        {
+            "id": s.id,
+            "bot_id": s.bot.user_id,
+            "seq": s.seq,
+            "intents": s.intents,
+            "connected": s.connection is not None,
+        }
+        for s in services.gateway.sessions.values()
+    ]
 
 
-def force_disconnect(services: Services, code: int | None = 4000,
-                     session_id: str | None = None) -> int:
+def force_disconnect(
+    services: Services, code: int | None = 4000, session_id: str | None = None
+) -> int:
     return services.gateway.force_disconnect(code, session_id)
 
 
@@ -196,8 +235,9 @@ def send_reconnect(services: Services, session_id: str | None = None) -> int:
     return services.gateway.send_reconnect(session_id)
 
 
-def invalidate_session(services: Services, resumable: bool = False,
-                       session_id: str | None = None) -> int:
+def invalidate_session(
+    services: Services, resumable: bool = False, session_id: str | None = None
+) -> int:
     return services.gateway.invalidate_session(resumable, session_id)
 
 

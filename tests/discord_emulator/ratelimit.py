@@ -97,12 +97,20 @@ def retry_after_header(seconds: float) -> str:
 
 
 class RateLimiter:
-    def __init__(self, clock: Clock, *, global_limit: int = 50, global_window: float = 1.0,
-                 invalid_limit: int = 10_000, invalid_window: float = 600.0,
-                 ban_seconds: float = 3600.0) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        global_limit: int = 50,
+        global_window: float = 1.0,
+        invalid_limit: int = 10_000,
+        invalid_window: float = 600.0,
+        ban_seconds: float = 3600.0,
+    ) -> None:
         self.clock = clock
-        self.specs: dict[str, BucketSpec] = {k: BucketSpec(v.limit, v.window)
-                                             for k, v in DEFAULT_BUCKETS.items()}
+        self.specs: dict[str, BucketSpec] = {
+            k: BucketSpec(v.limit, v.window) for k, v in DEFAULT_BUCKETS.items()
+        }
         self.global_spec = BucketSpec(global_limit, global_window)
         self.invalid_limit = invalid_limit
         self.invalid_window = invalid_window
@@ -151,8 +159,14 @@ class RateLimiter:
             window = self._windows[key] = Window(spec.limit, spec.window)
         now = self.clock.time()
         allowed = window.hit(now)
-        return RouteDecision(allowed, self.bucket_hash(route_key), window.limit,
-                             window.remaining, window.reset_at, max(window.reset_at - now, 0.0))
+        return RouteDecision(
+            allowed,
+            self.bucket_hash(route_key),
+            window.limit,
+            window.remaining,
+            window.reset_at,
+            max(window.reset_at - now, 0.0),
+        )
 
     # -- invalid requests and the Cloudflare ban ----------------------------------------
     def record_invalid(self) -> None:

@@ -17,8 +17,9 @@ from .wire import read_json
 
 async def get_channel(request: web.Request) -> web.Response:
     world = services_of(request).world
-    return json_response(channel_payload(world.channel_for(int_arg(request, "channel_id"),
-                                                           bot_of(request).user_id)))
+    return json_response(
+        channel_payload(world.channel_for(int_arg(request, "channel_id"), bot_of(request).user_id))
+    )
 
 
 async def edit_channel(request: web.Request) -> web.Response:
@@ -64,12 +65,14 @@ async def create_message(request: web.Request) -> web.Response:
     channel = services.world.channel_for(int_arg(request, "channel_id"), bot.user_id)
     guild = services.world.guilds[channel.guild_id]
     body, size = await read_message_input(
-        request, guild.limits.effective_request_bytes(guild.premium_tier))
+        request, guild.limits.effective_request_bytes(guild.premium_tier)
+    )
     services.counters.request_bytes += size
     before = set(services.world.attachments)
     message = services.messages.create(channel, bot.user_id, body)
     services.counters.bytes_uploaded += sum(
-        a.size for a in message.attachments if a.id not in before)
+        a.size for a in message.attachments if a.id not in before
+    )
     viewer = services.world.users[bot.user_id]
     return json_response(services.messages.payload(message, viewer, include_nonce=True))
 
@@ -80,12 +83,14 @@ async def edit_message(request: web.Request) -> web.Response:
     channel = services.world.channel_for(int_arg(request, "channel_id"), bot.user_id)
     guild = services.world.guilds[channel.guild_id]
     body, size = await read_message_input(
-        request, guild.limits.effective_request_bytes(guild.premium_tier))
+        request, guild.limits.effective_request_bytes(guild.premium_tier)
+    )
     services.counters.request_bytes += size
     before = set(services.world.attachments)
     message = services.messages.edit(channel, int_arg(request, "message_id"), bot.user_id, body)
     services.counters.bytes_uploaded += sum(
-        a.size for a in message.attachments if a.id not in before)
+        a.size for a in message.attachments if a.id not in before
+    )
     return json_response(services.messages.payload(message, services.world.users[bot.user_id]))
 
 

@@ -35,16 +35,18 @@ async def get_gateway(request: web.Request) -> web.Response:
 async def get_gateway_bot(request: web.Request) -> web.Response:
     services = services_of(request)
     started = services.counters.gateway["identify"]
-    return json_response({
-        "url": gateway_url(request),
-        "shards": 1,
-        "session_start_limit": {
-            "total": 1000,
-            "remaining": max(0, 1000 - started),
-            "reset_after": 86_400_000,
-            "max_concurrency": 1,
-        },
-    })
+    return json_response(
+        {
+            "url": gateway_url(request),
+            "shards": 1,
+            "session_start_limit": {
+                "total": 1000,
+                "remaining": max(0, 1000 - started),
+                "reset_after": 86_400_000,
+                "max_concurrency": 1,
+            },
+        }
+    )
 
 
 async def get_application(request: web.Request) -> web.Response:
@@ -52,28 +54,30 @@ async def get_application(request: web.Request) -> web.Response:
     bot = bot_of(request)
     user = services.world.user(bot.user_id)
     owner = next((u for u in services.world.users.values() if not u.bot), user)
-    return json_response({
-        "id": str(user.id),
-        "name": user.username,
-        "icon": None,
-        "description": "",
-        "summary": "",
-        "type": None,
-        "bot": user_payload(user),
-        "bot_public": False,
-        "bot_require_code_grant": False,
-        "verify_key": "0" * 64,
-        "owner": user_payload(owner),
-        "team": None,
-        "flags": bot.application_flags,
-        "tags": [],
-        "redirect_uris": [],
-        "interactions_endpoint_url": None,
-        "role_connections_verification_url": None,
-        "approximate_guild_count": sum(
-            1 for g in services.world.guilds.values() if user.id in g.members
-        ),
-    })
+    return json_response(
+        {
+            "id": str(user.id),
+            "name": user.username,
+            "icon": None,
+            "description": "",
+            "summary": "",
+            "type": None,
+            "bot": user_payload(user),
+            "bot_public": False,
+            "bot_require_code_grant": False,
+            "verify_key": "0" * 64,
+            "owner": user_payload(owner),
+            "team": None,
+            "flags": bot.application_flags,
+            "tags": [],
+            "redirect_uris": [],
+            "interactions_endpoint_url": None,
+            "role_connections_verification_url": None,
+            "approximate_guild_count": sum(
+                1 for g in services.world.guilds.values() if user.id in g.members
+            ),
+        }
+    )
 
 
 def add_core_routes(api: web.UrlDispatcher, prefix: str) -> None:

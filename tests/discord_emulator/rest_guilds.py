@@ -38,9 +38,13 @@ async def create_channel(request: web.Request) -> web.Response:
     if not isinstance(body, dict):
         body = {}
     channel = world.create_channel(
-        guild.id, body.get("name"), type=body.get("type", GUILD_TEXT),
-        parent_id=body.get("parent_id"), topic=body.get("topic"),
-        position=body.get("position"), nsfw=bool(body.get("nsfw", False)),
+        guild.id,
+        body.get("name"),
+        type=body.get("type", GUILD_TEXT),
+        parent_id=body.get("parent_id"),
+        topic=body.get("topic"),
+        position=body.get("position"),
+        nsfw=bool(body.get("nsfw", False)),
     )
     return json_response(channel_payload(channel), status=201)
 
@@ -86,8 +90,9 @@ async def list_members(request: web.Request) -> web.Response:
         errors.add(["after"], "NUMBER_TYPE_COERCE", "Value is not snowflake.")
     errors.raise_if_any()
     assert limit is not None and after is not None
-    members = sorted((m for m in guild.members.values() if m.user_id > after),
-                     key=lambda m: m.user_id)[:limit]
+    members = sorted(
+        (m for m in guild.members.values() if m.user_id > after), key=lambda m: m.user_id
+    )[:limit]
     return json_response([member_payload(m, world.users[m.user_id]) for m in members])
 
 

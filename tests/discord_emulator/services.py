@@ -68,13 +68,17 @@ class Services:
     @classmethod
     def create(cls, config: EmulatorConfig) -> Services:
         clock = Clock()
-        world = World(clock=clock, rng=random.Random(config.seed),
-                      snowflakes=SnowflakeGenerator(clock))
-        limiter = RateLimiter(clock, global_limit=config.global_limit,
-                              global_window=config.global_window,
-                              invalid_limit=config.invalid_request_limit,
-                              invalid_window=config.invalid_request_window,
-                              ban_seconds=config.cloudflare_ban_seconds)
+        world = World(
+            clock=clock, rng=random.Random(config.seed), snowflakes=SnowflakeGenerator(clock)
+        )
+        limiter = RateLimiter(
+            clock,
+            global_limit=config.global_limit,
+            global_window=config.global_window,
+            invalid_limit=config.invalid_request_limit,
+            invalid_window=config.invalid_request_window,
+            ban_seconds=config.cloudflare_ban_seconds,
+        )
         for name, (limit, window) in config.buckets.items():
             limiter.set_bucket(name, limit, window)
         return cls(config, clock, world, limiter, FaultPlan(config.seed))

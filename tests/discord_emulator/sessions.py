@@ -61,11 +61,18 @@ class GatewayHub:
         services.world.listeners.append(self.on_event)
 
     # -- sessions ----------------------------------------------------------------
-    def new_session(self, bot: Bot, intents: int, shard: tuple[int, int],
-                    large_threshold: int) -> Session:
+    def new_session(
+        self, bot: Bot, intents: int, shard: tuple[int, int], large_threshold: int
+    ) -> Session:
         self._expire()
-        session = Session(secrets.token_hex(16), bot, intents, shard, large_threshold,
-                          deque(maxlen=self.services.config.resume_buffer))
+        session = Session(
+            secrets.token_hex(16),
+            bot,
+            intents,
+            shard,
+            large_threshold,
+            deque(maxlen=self.services.config.resume_buffer),
+        )
         self.sessions[session.id] = session
         return session
 
@@ -80,8 +87,11 @@ class GatewayHub:
     def _expire(self) -> None:
         cutoff = self.services.clock.time() - self.services.config.session_ttl
         for session in list(self.sessions.values()):
-            if session.connection is None and session.disconnected_at is not None \
-                    and session.disconnected_at < cutoff:
+            if (
+                session.connection is None
+                and session.disconnected_at is not None
+                and session.disconnected_at < cutoff
+            ):
                 del self.sessions[session.id]
 
     def resumable(self, session_id: Any, token: Any, seq: Any) -> Session | None:
@@ -100,8 +110,9 @@ class GatewayHub:
     def ready_payload(self, session: Session) -> dict[str, Any]:
         world = self.services.world
         user = world.users[session.bot.user_id]
-        guilds = [g for g in world.guilds.values()
-                  if user.id in g.members and session.sees_guild(g.id)]
+        guilds = [
+            g for g in world.guilds.values() if user.id in g.members and session.sees_guild(g.id)
+        ]
         data: dict[str, Any] = {
             "v": 10,
             "user": current_user_payload(user),
@@ -116,36 +127,40 @@ class GatewayHub:
             "user_settings": {},
             "guild_join_requests": [],
             "geo_ordered_rtc_regions": [],
-            "_trace": ["[\"discord-emulator\"]"],
+            "_trace": ['["discord-emulator"]'],
         }
         if session.sharded:
             data["shard"] = list(session.shard)
         return data
 
-    def guild_create_payload(self, session: Session, guild_id: int, *,
-                             joined: bool = False) -> dict[str, Any]:
+    def guild_create_payload(
+        self, session: Session, guild_id: int, *, joined: bool = False
+    ) -> dict[str, Any]:
         """The full guild; a join leaves ``unavailable`` out (discord.py: on_guild_join)."""
         world = self.services.world
         guild = world.guilds[guild_id]
         large = len(guild.members) > session.large_threshold
         everyone = session.intents & INTENT_GUILD_PRESENCES and not large
-        members = [m for m in guild.members.values()
-                   if everyone or m.user_id == session.bot.user_id]
+        members = [
+            m for m in guild.members.values() if everyone or m.user_id == session.bot.user_id
+        ]
         data = guild_payload(guild)
-        data.update({
-            "joined_at": guild.members[session.bot.user_id].joined_at,
-            "large": large,
-            "unavailable": False,
-            "member_count": len(guild.members),
-            "voice_states": [],
-            "members": [member_payload(m, world.users[m.user_id]) for m in members],
-            "channels": [channel_payload(world.channels[i]) for i in guild.channel_ids],
-            "threads": [],
-            "presences": [],
-            "stage_instances": [],
-            "guild_scheduled_events": [],
-            "soundboard_sounds": [],
-        })
+        data.update(
+            {
+                "joined_at": guild.members[session.bot.user_id].joined_at,
+                "large": large,
+                "unavailable": False,
+                "member_count": len(guild.members),
+                "voice_states": [],
+                "members": [member_payload(m, world.users[m.user_id]) for m in members],
+                "channels": [channel_payload(world.channels[i]) for i in guild.channel_ids],
+                "threads": [],
+                "presences": [],
+                "stage_instances": [],
+                "guild_scheduled_events": [],
+                "soundboard_sounds": [],
+            }
+        )
         if joined:
             del data["unavailable"]
         return data
@@ -160,18 +175,20 @@ class GatewayHub:
         wanted_ids = request.get("user_ids")
         not_found: list[str] = []
         if wanted_ids is not None:
-            ids = [_as_int(i) for i in (wanted_ids if isinstance(wanted_ids, list)
-                                        else [wanted_ids])]
+            ids = [
+                _as_int(i) for i in (wanted_ids if isinstance(wanted_ids, list) else [wanted_ids])
+            ]
             members = [m for m in members if m.user_id in ids]
             not_found = [str(i) for i in ids if i not in guild.members]
         else:
             query = str(request.get("query", "")).lower()
-            members = [m for m in members
-                       if world.users[m.user_id].username.lower().startswith(query)]
+            members = [
+                m for m in members if world.users[m.user_id].username.lower().startswith(query)
+            ]
             limit = _as_int(request.get("limit", 0))
             if limit > 0:
                 members = members[:limit]
-        chunks = [members[i:i + 1000] for i in range(0, len(members), 1000)] or [[]]
+        chunks = [members[i : i + 1000] for i in range(0, len(members), 1000)] or [[]]
         for index, chunk in enumerate(chunks):
             data: dict[str, Any] = {
                 "guild_id": str(guild.id),
@@ -201,22 +218,30 @@ class GatewayHub:
             member_of = guild is not None and user_id in guild.members
             if event.name == "GUILD_CREATE":
                 if guild is not None and member_of:
-                    session.dispatch(event.name, self.guild_create_payload(session, guild.id,
-                                                                          joined=True))
+                    session.dispatch(
+                        event.name, self.guild_create_payload(session, guild.id, joined=True)
+                    )
                 continue
             if event.name != "GUILD_DELETE" and event.guild_id is not None and not member_of:
                 continue
             data = event.data
-            if event.name in MESSAGE_EVENTS and not session.intents & INTENT_MESSAGE_CONTENT \
-                    and event.author_id != user_id and user_id not in event.mention_ids:
+            if (
+                event.name in MESSAGE_EVENTS
+                and not session.intents & INTENT_MESSAGE_CONTENT
+                and event.author_id != user_id
+                and user_id not in event.mention_ids
+            ):
                 data = strip_message_content(data)
             session.dispatch(event.name, data)
             self.services.counters.gateway["dispatched"] += 1
 
     # -- forced failures (tests) --------------------------------------------------------
     def _targets(self, session_id: str | None) -> list[Session]:
-        return [s for s in self.sessions.values()
-                if s.connection is not None and (session_id is None or s.id == session_id)]
+        return [
+            s
+            for s in self.sessions.values()
+            if s.connection is not None and (session_id is None or s.id == session_id)
+        ]
 
     def force_disconnect(self, code: int | None = 4000, session_id: str | None = None) -> int:
         """Close live connections with ``code`` (None: cut TCP with no close frame)."""

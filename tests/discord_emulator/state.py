@@ -120,10 +120,19 @@ class World:
 
     # -- guilds, roles, members --------------------------------------------------------
     def create_guild(self, name: str, *, owner_id: int, premium_tier: int = 0) -> Guild:
-        guild = Guild(id=self.snowflakes.next(), name=name, owner_id=owner_id,
-                      joined_at=self.now_iso(), premium_tier=premium_tier)
-        everyone = Role(id=guild.id, guild_id=guild.id, name="@everyone",
-                        permissions=DEFAULT_EVERYONE_PERMISSIONS)
+        guild = Guild(
+            id=self.snowflakes.next(),
+            name=name,
+            owner_id=owner_id,
+            joined_at=self.now_iso(),
+            premium_tier=premium_tier,
+        )
+        everyone = Role(
+            id=guild.id,
+            guild_id=guild.id,
+            name="@everyone",
+            permissions=DEFAULT_EVERYONE_PERMISSIONS,
+        )
         guild.roles[everyone.id] = everyone
         self.guilds[guild.id] = guild
         self.add_member(guild.id, owner_id)
@@ -142,19 +151,22 @@ class World:
             raise DiscordError.of(50001)
         return guild
 
-    def add_member(self, guild_id: int, user_id: int, roles: list[int] | None = None,
-                   nick: str | None = None) -> Member:
+    def add_member(
+        self, guild_id: int, user_id: int, roles: list[int] | None = None, nick: str | None = None
+    ) -> Member:
         guild = self.guild(guild_id)
         user = self.user(user_id)
         member = Member(user_id, guild_id, self.now_iso(), list(roles or []), nick)
         if user.bot:  # the bot's managed role, made before it can see the guild
-            admin = self.create_role(guild_id, user.username, permissions=ALL_PERMISSIONS,
-                                     managed=True)
+            admin = self.create_role(
+                guild_id, user.username, permissions=ALL_PERMISSIONS, managed=True
+            )
             member.roles.append(admin.id)
         guild.members[user_id] = member
         if user.bot:
-            self.emit(Event("GUILD_CREATE", {"id": str(guild_id)}, guild_id, 0,
-                            only_user_id=user_id))
+            self.emit(
+                Event("GUILD_CREATE", {"id": str(guild_id)}, guild_id, 0, only_user_id=user_id)
+            )
         data = member_payload(member, user) | {"guild_id": str(guild_id)}
         self.emit(Event("GUILD_MEMBER_ADD", data, guild_id, INTENT_GUILD_MEMBERS))
         return member
@@ -171,8 +183,9 @@ class World:
         data = {"guild_id": str(guild_id), "user": user_payload(self.user(user_id))}
         self.emit(Event("GUILD_MEMBER_REMOVE", data, guild_id, INTENT_GUILD_MEMBERS))
         if self.users[user_id].bot:
-            self.emit(Event("GUILD_DELETE", {"id": str(guild_id)}, guild_id, 0,
-                            only_user_id=user_id))
+            self.emit(
+                Event("GUILD_DELETE", {"id": str(guild_id)}, guild_id, 0, only_user_id=user_id)
+            )
         del guild.members[user_id]
 
     def set_member_roles(self, guild_id: int, user_id: int, role_ids: list[int]) -> Member:
@@ -191,12 +204,25 @@ class World:
         }
         self.emit(Event("GUILD_MEMBER_UPDATE", data, member.guild_id, INTENT_GUILD_MEMBERS))
 
-    def create_role(self, guild_id: int, name: str, *, permissions: int = 0, color: int = 0,
-                    managed: bool = False) -> Role:
+    def create_role(
+        self,
+        guild_id: int,
+        name: str,
+        *,
+        permissions: int = 0,
+        color: int = 0,
+        managed: bool = False,
+    ) -> Role:
         guild = self.guild(guild_id)
-        role = Role(id=self.snowflakes.next(), guild_id=guild_id, name=name,
-                    position=len(guild.roles), permissions=permissions, color=color,
-                    managed=managed)
+        role = Role(
+            id=self.snowflakes.next(),
+            guild_id=guild_id,
+            name=name,
+            position=len(guild.roles),
+            permissions=permissions,
+            color=color,
+            managed=managed,
+        )
         guild.roles[role.id] = role
         data = {"guild_id": str(guild_id), "role": role_payload(role)}
         self.emit(Event("GUILD_ROLE_CREATE", data, guild_id, INTENT_GUILDS))
@@ -244,9 +270,17 @@ class World:
             raise DiscordError.of(50001)
         return channel
 
-    def create_channel(self, guild_id: int, name: Any, *, type: Any = GUILD_TEXT,
-                       parent_id: Any = None, topic: Any = None, position: Any = None,
-                       nsfw: bool = False) -> Channel:
+    def create_channel(
+        self,
+        guild_id: int,
+        name: Any,
+        *,
+        type: Any = GUILD_TEXT,
+        parent_id: Any = None,
+        topic: Any = None,
+        position: Any = None,
+        nsfw: bool = False,
+    ) -> Channel:
         guild = self.guild(guild_id)
         errors = FormErrors()
         if type not in (GUILD_TEXT, GUILD_CATEGORY):
@@ -257,19 +291,31 @@ class World:
             raise DiscordError.of(30013)
         siblings = [c for c in map(self.channels.__getitem__, guild.channel_ids) if c.type == type]
         channel = Channel(
-            id=self.snowflakes.next(), guild_id=guild_id, type=type,
+            id=self.snowflakes.next(),
+            guild_id=guild_id,
+            type=type,
             name=normalise_channel_name(name, type),
             position=len(siblings) if position is None else int(position),
-            parent_id=None if parent is None else parent.id, topic=topic, nsfw=bool(nsfw),
+            parent_id=None if parent is None else parent.id,
+            topic=topic,
+            nsfw=bool(nsfw),
         )
         self.channels[channel.id] = channel
         guild.channel_ids.append(channel.id)
         self.emit(Event("CHANNEL_CREATE", channel_payload(channel), guild_id, INTENT_GUILDS))
         return channel
 
-    def _check_channel_fields(self, guild: Guild, errors: FormErrors, name: Any, parent_id: Any,
-                              topic: Any, type: Any, *, editing: Channel | None = None
-                              ) -> Channel | None:
+    def _check_channel_fields(
+        self,
+        guild: Guild,
+        errors: FormErrors,
+        name: Any,
+        parent_id: Any,
+        topic: Any,
+        type: Any,
+        *,
+        editing: Channel | None = None,
+    ) -> Channel | None:
         if not isinstance(name, str) or not 1 <= len(name) <= 100:
             errors.add(["name"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
         if topic is not None and (not isinstance(topic, str) or len(topic) > 1024):
@@ -277,16 +323,24 @@ class World:
         if parent_id is None:
             return None
         parent = self.channels.get(_as_int(parent_id))
-        if parent is None or parent.guild_id != guild.id or parent.type != GUILD_CATEGORY \
-                or type == GUILD_CATEGORY:
+        if (
+            parent is None
+            or parent.guild_id != guild.id
+            or parent.type != GUILD_CATEGORY
+            or type == GUILD_CATEGORY
+        ):
             errors.add(["parent_id"], "CHANNEL_PARENT_INVALID", "Invalid parent channel.")
             return None
-        children = [c for c in self.channels.values()
-                    if c.parent_id == parent.id and c is not editing]
+        children = [
+            c for c in self.channels.values() if c.parent_id == parent.id and c is not editing
+        ]
         if len(children) >= guild.limits.max_channels_per_category:
-            errors.add(["parent_id"], "CHANNEL_PARENT_MAX_CHANNELS",
-                       "Maximum number of channels in category reached "
-                       f"({guild.limits.max_channels_per_category})")
+            errors.add(
+                ["parent_id"],
+                "CHANNEL_PARENT_MAX_CHANNELS",
+                "Maximum number of channels in category reached "
+                f"({guild.limits.max_channels_per_category})",
+            )
         return parent
 
     def update_channel(self, channel_id: int, changes: dict[str, Any]) -> Channel:
@@ -296,8 +350,9 @@ class World:
         name = changes.get("name", channel.name)
         parent_id = changes.get("parent_id", channel.parent_id)
         topic = changes.get("topic", channel.topic)
-        parent = self._check_channel_fields(guild, errors, name, parent_id, topic, channel.type,
-                                            editing=channel)
+        parent = self._check_channel_fields(
+            guild, errors, name, parent_id, topic, channel.type, editing=channel
+        )
         errors.raise_if_any()
         channel.name = normalise_channel_name(name, channel.type)
         channel.parent_id = None if parent is None else parent.id

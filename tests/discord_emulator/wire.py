@@ -52,8 +52,9 @@ def drop_now(request: web.Request) -> None:
         transport.abort()
 
 
-async def send_then_drop(request: web.Request, response: web.Response,
-                         keep_fraction: float = 0.5) -> web.StreamResponse:
+async def send_then_drop(
+    request: web.Request, response: web.Response, keep_fraction: float = 0.5
+) -> web.StreamResponse:
     """Send ``response``'s headers (full Content-Length) and part of its body, then cut."""
     body = response.body if isinstance(response.body, bytes) else b""
     stream = web.StreamResponse(status=response.status, headers=response.headers)

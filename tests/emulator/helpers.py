@@ -20,9 +20,14 @@ def files(*named: tuple[str, bytes]) -> list[discord.File]:
     return [discord.File(io.BytesIO(data), filename=name) for name, data in named]
 
 
-async def send(http: discord.http.HTTPClient, channel_id: int, content: str | None = None, *,
-               attachments: Sequence[tuple[str, bytes]] = (), nonce: str | None = None
-               ) -> dict[str, Any]:
+async def send(
+    http: discord.http.HTTPClient,
+    channel_id: int,
+    content: str | None = None,
+    *,
+    attachments: Sequence[tuple[str, bytes]] = (),
+    nonce: str | None = None,
+) -> dict[str, Any]:
     """POST a message through discord.py's own request building (multipart when files)."""
     kwargs: dict[str, Any] = {}
     if content is not None:
@@ -35,14 +40,16 @@ async def send(http: discord.http.HTTPClient, channel_id: int, content: str | No
         return await http.send_message(channel_id, params=params)
 
 
-async def raw(emulator: Emulator, method: str, path: str, *, token: str | None = None,
-              **kwargs: Any) -> tuple[int, dict[str, str], Any]:
+async def raw(
+    emulator: Emulator, method: str, path: str, *, token: str | None = None, **kwargs: Any
+) -> tuple[int, dict[str, str], Any]:
     """A request without discord.py in the way: (status, headers, JSON or text body)."""
     headers = {"Authorization": f"Bot {token or emulator.token}"}
     headers.update(kwargs.pop("headers", {}))
-    async with aiohttp.ClientSession() as session, session.request(
-        method, emulator.api_base + path, headers=headers, **kwargs
-    ) as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request(method, emulator.api_base + path, headers=headers, **kwargs) as response,
+    ):
         body: Any = await response.read()
         if response.headers.get("Content-Type") == "application/json":
             body = json.loads(body)
@@ -64,8 +71,9 @@ async def eventually(predicate: Callable[[], bool], timeout: float = 5.0) -> Non
 class RawGateway:
     """A bare gateway client (no discord.py) to see frames and close codes as sent."""
 
-    def __init__(self, emulator: Emulator, query: str = "v=10&encoding=json&compress=zlib-stream"
-                 ) -> None:
+    def __init__(
+        self, emulator: Emulator, query: str = "v=10&encoding=json&compress=zlib-stream"
+    ) -> None:
         self.url = f"{emulator.gateway_url}?{query}"
         self.inflator = zlib.decompressobj()
         self.buffer = bytearray()
@@ -106,5 +114,11 @@ class RawGateway:
         await self.ws.send_str(json.dumps({"op": op, "d": data}))
 
     async def identify(self, token: str, intents: int = 1 | 512 | 32768) -> None:
-        await self.send(2, {"token": token, "intents": intents,
-                            "properties": {"os": "linux", "browser": "raw", "device": "raw"}})
+        await self.send(
+            2,
+            {
+                "token": token,
+                "intents": intents,
+                "properties": {"os": "linux", "browser": "raw", "device": "raw"},
+            },
+        )

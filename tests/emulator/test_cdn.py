@@ -93,13 +93,18 @@ async def test_refresh_urls(emulator: Emulator, discord_http: discord.http.HTTPC
     url = (await _upload(emulator, discord_http))["attachments"][0]["url"]
     emulator.advance_clock(25 * 3600)
     assert (await download(url))[0] == 404
-    status, _, body = await raw(emulator, "POST", "/attachments/refresh-urls",
-                                json={"attachment_urls": [url, "https://example.com/x"]})
+    status, _, body = await raw(
+        emulator,
+        "POST",
+        "/attachments/refresh-urls",
+        json={"attachment_urls": [url, "https://example.com/x"]},
+    )
     assert status == 200
     assert [r["original"] for r in body["refreshed_urls"]] == [url]
     assert (await download(body["refreshed_urls"][0]["refreshed"]))[1] == DATA
-    status, _, body = await raw(emulator, "POST", "/attachments/refresh-urls",
-                                json={"attachment_urls": [url] * 51})
+    status, _, body = await raw(
+        emulator, "POST", "/attachments/refresh-urls", json={"attachment_urls": [url] * 51}
+    )
     assert (status, body["code"]) == (400, 50035)
 
 
@@ -134,8 +139,9 @@ async def test_discord_py_reads_attachments(
 ) -> None:
     channel = discord_client.get_channel(emulator.channel.id)
     assert isinstance(channel, discord.TextChannel)
-    posted = emulator.post_message(emulator.channel.id, emulator.person.id,
-                                   files=[("photo.jpg", DATA)])
+    posted = emulator.post_message(
+        emulator.channel.id, emulator.person.id, files=[("photo.jpg", DATA)]
+    )
     message = await channel.fetch_message(posted.id)
     assert message.attachments[0].content_type == "image/jpeg"
     assert await message.attachments[0].read() == DATA

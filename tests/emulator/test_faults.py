@@ -32,8 +32,9 @@ async def test_random_errors_repeat_with_the_seed() -> None:
     runs = []
     for _ in range(2):
         with Emulator(seed=7) as emulator:
-            emulator.faults.server_errors(statuses=(500, 502), probability=0.3, count=None,
-                                          route="GET /users/@me")
+            emulator.faults.server_errors(
+                statuses=(500, 502), probability=0.3, count=None, route="GET /users/@me"
+            )
             runs.append([(await raw(emulator, "GET", "/users/@me"))[0] for _ in range(40)])
     assert runs[0] == runs[1]
     assert {200, 500, 502} <= set(runs[0])
@@ -60,8 +61,7 @@ async def test_a_connection_dropped_mid_answer_still_created_the_message(
     assert [m.id for m in emulator.messages(emulator.channel.id)] == [int(retried["id"])]
 
 
-async def test_latency_is_added(emulator: Emulator,
-                                discord_http: discord.http.HTTPClient) -> None:
+async def test_latency_is_added(emulator: Emulator, discord_http: discord.http.HTTPClient) -> None:
     slow = emulator.faults.latency(0.2, route="GET /channels/{channel_id}", count=1)
     channel = await discord_http.get_channel(emulator.channel.id)
     assert channel["id"] == str(emulator.channel.id)
@@ -69,8 +69,9 @@ async def test_latency_is_added(emulator: Emulator,
 
 
 async def _attachment_url(emulator: Emulator) -> tuple[int, str]:
-    message = emulator.post_message(emulator.channel.id, emulator.person.id,
-                                    files=[("data.bin", DATA)])
+    message = emulator.post_message(
+        emulator.channel.id, emulator.person.id, files=[("data.bin", DATA)]
+    )
     attachment = message.attachments[0]
     return attachment.id, emulator.attachment_urls(attachment.id)[0]
 

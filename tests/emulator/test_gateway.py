@@ -39,8 +39,12 @@ async def test_on_message_for_a_message_posted_by_a_person(
     async def on_message(message: discord.Message) -> None:
         seen.append(message)
 
-    emulator.post_message(emulator.channel.id, emulator.person.id, "my holiday",
-                          files=[("beach.png", b"\x89PNG fake")])
+    emulator.post_message(
+        emulator.channel.id,
+        emulator.person.id,
+        "my holiday",
+        files=[("beach.png", b"\x89PNG fake")],
+    )
     await eventually(lambda: len(seen) == 1)
     message = seen[0]
     assert message.content == "my holiday"
@@ -49,9 +53,7 @@ async def test_on_message_for_a_message_posted_by_a_person(
     assert await message.attachments[0].read() == b"\x89PNG fake"
 
 
-async def test_without_message_content_intent_others_content_is_empty(
-    emulator: Emulator
-) -> None:
+async def test_without_message_content_intent_others_content_is_empty(emulator: Emulator) -> None:
     seen: list[discord.Message] = []
     async with connected_client(emulator, intents=discord.Intents.default()) as client:
 
@@ -59,16 +61,19 @@ async def test_without_message_content_intent_others_content_is_empty(
         async def on_message(message: discord.Message) -> None:
             seen.append(message)
 
-        emulator.post_message(emulator.channel.id, emulator.person.id, "secret",
-                              files=[("a.bin", b"a")])
-        emulator.post_message(emulator.channel.id, emulator.person.id,
-                              f"<@{emulator.bot.id}> look")
+        emulator.post_message(
+            emulator.channel.id, emulator.person.id, "secret", files=[("a.bin", b"a")]
+        )
+        emulator.post_message(emulator.channel.id, emulator.person.id, f"<@{emulator.bot.id}> look")
         channel = client.get_channel(emulator.channel.id)
         assert isinstance(channel, discord.TextChannel)
         await channel.send("mine")
         await eventually(lambda: len(seen) == 3)
     assert [(m.content, len(m.attachments)) for m in seen] == [
-        ("", 0), (f"<@{emulator.bot.id}> look", 0), ("mine", 0)]
+        ("", 0),
+        (f"<@{emulator.bot.id}> look", 0),
+        ("mine", 0),
+    ]
 
 
 async def test_privileged_intents_must_be_enabled_for_the_app(emulator: Emulator) -> None:
@@ -84,9 +89,16 @@ async def test_rest_actions_dispatch_channel_and_message_events(
 ) -> None:
     emulator.set_bucket("bulk_delete", 5, 1.0)
     events: list[str] = []
-    for name in ("guild_channel_create", "guild_channel_update", "guild_channel_delete",
-                 "message", "raw_message_edit", "raw_message_delete",
-                 "raw_bulk_message_delete"):
+    for name in (
+        "guild_channel_create",
+        "guild_channel_update",
+        "guild_channel_delete",
+        "message",
+        "raw_message_edit",
+        "raw_message_delete",
+        "raw_bulk_message_delete",
+    ):
+
         async def record(*_: object, name: str = name) -> None:
             events.append(name)
 
@@ -103,8 +115,15 @@ async def test_rest_actions_dispatch_channel_and_message_events(
     await created.delete_messages([first, second])
     await created.delete()
     await eventually(lambda: "guild_channel_delete" in events)
-    assert events == ["guild_channel_create", "guild_channel_update", "message", "message",
-                      "raw_message_edit", "raw_bulk_message_delete", "guild_channel_delete"]
+    assert events == [
+        "guild_channel_create",
+        "guild_channel_update",
+        "message",
+        "message",
+        "raw_message_edit",
+        "raw_bulk_message_delete",
+        "guild_channel_delete",
+    ]
 
 
 async def test_member_role_changes_reach_the_client(
@@ -149,15 +168,19 @@ async def test_reconnects_resume_without_losing_or_doubling_events(
     async def on_message(message: discord.Message) -> None:
         seen[message.id] += 1
 
-    posted = [emulator.post_message(emulator.channel.id, emulator.person.id, f"a{i}").id
-              for i in range(5)]
+    posted = [
+        emulator.post_message(emulator.channel.id, emulator.person.id, f"a{i}").id for i in range(5)
+    ]
     await eventually(lambda: len(seen) == 5)
-    {"close 4000": lambda: emulator.force_disconnect(4000),
-     "tcp cut": lambda: emulator.force_disconnect(None),
-     "reconnect op": emulator.send_reconnect,
-     "resumable op 9": lambda: emulator.invalidate_session(resumable=True)}[how]()
-    posted += [emulator.post_message(emulator.channel.id, emulator.person.id, f"b{i}").id
-               for i in range(5)]
+    {
+        "close 4000": lambda: emulator.force_disconnect(4000),
+        "tcp cut": lambda: emulator.force_disconnect(None),
+        "reconnect op": emulator.send_reconnect,
+        "resumable op 9": lambda: emulator.invalidate_session(resumable=True),
+    }[how]()
+    posted += [
+        emulator.post_message(emulator.channel.id, emulator.person.id, f"b{i}").id for i in range(5)
+    ]
     await eventually(lambda: len(seen) == 10 and emulator.counters()["gateway"]["resume"] == 1)
     posted.append(emulator.post_message(emulator.channel.id, emulator.person.id, "after").id)
     await eventually(lambda: len(seen) == 11)
@@ -217,12 +240,14 @@ async def test_events_reach_several_clients(emulator: Emulator) -> None:
     async with connected_client(emulator) as one, connected_client(emulator) as two:
         got: list[str] = []
         for client, name in ((one, "one"), (two, "two")):
+
             async def on_message(_: discord.Message, name: str = name) -> None:
                 got.append(name)
 
             client.event(on_message)
-        await asyncio.to_thread(emulator.post_message, emulator.channel.id,
-                                emulator.person.id, "both")
+        await asyncio.to_thread(
+            emulator.post_message, emulator.channel.id, emulator.person.id, "both"
+        )
         await eventually(lambda: sorted(got) == ["one", "two"])
 
 
@@ -248,8 +273,7 @@ def _named(name: str, function: object) -> object:
 
 
 async def test_auto_sharded_client_uses_gateway_bot(emulator: Emulator) -> None:
-    client = discord.AutoShardedClient(intents=discord.Intents.default(),
-                                       guild_ready_timeout=0.05)
+    client = discord.AutoShardedClient(intents=discord.Intents.default(), guild_ready_timeout=0.05)
     runner = asyncio.create_task(client.start(emulator.token))
     try:
         await eventually(client.is_ready)

@@ -62,14 +62,26 @@ async def test_missed_heartbeats_close_4009(emulator: Emulator) -> None:
         ([(99, None)], 4001),
         ([(2, {"token": "TOKEN", "properties": {}})], 4013),
         ([(2, {"token": "TOKEN", "intents": 513, "properties": {}, "shard": [1, 1]})], 4010),
-        ([(2, {"token": "TOKEN", "intents": 513, "properties": {}}),
-          (2, {"token": "TOKEN", "intents": 513, "properties": {}})], 4005),
+        (
+            [
+                (2, {"token": "TOKEN", "intents": 513, "properties": {}}),
+                (2, {"token": "TOKEN", "intents": 513, "properties": {}}),
+            ],
+            4005,
+        ),
     ],
-    ids=["bad token", "not identified", "unknown opcode", "no intents", "bad shard",
-         "identified twice"],
+    ids=[
+        "bad token",
+        "not identified",
+        "unknown opcode",
+        "no intents",
+        "bad shard",
+        "identified twice",
+    ],
 )
-async def test_close_codes(emulator: Emulator, payloads: list[tuple[int, object]],
-                           code: int) -> None:
+async def test_close_codes(
+    emulator: Emulator, payloads: list[tuple[int, object]], code: int
+) -> None:
     async with RawGateway(emulator) as gateway:
         await _hello(gateway)
         for op, data in payloads:
@@ -103,14 +115,19 @@ async def test_resume_replays_exactly_the_missed_events(emulator: Emulator) -> N
         assert isinstance(ready, dict)
         session_id = ready["d"]["session_id"]
         await first.receive()  # GUILD_CREATE, s=2
-    posted = [emulator.post_message(emulator.channel.id, emulator.person.id, f"m{i}").id
-              for i in range(3)]
+    posted = [
+        emulator.post_message(emulator.channel.id, emulator.person.id, f"m{i}").id for i in range(3)
+    ]
     async with RawGateway(emulator) as second:
         await _hello(second)
         await second.send(6, {"token": emulator.token, "session_id": session_id, "seq": 2})
         replayed = [await second.receive() for _ in range(4)]
     assert [(p["t"], p["s"]) for p in replayed if isinstance(p, dict)] == [
-        ("MESSAGE_CREATE", 3), ("MESSAGE_CREATE", 4), ("MESSAGE_CREATE", 5), ("RESUMED", 6)]
+        ("MESSAGE_CREATE", 3),
+        ("MESSAGE_CREATE", 4),
+        ("MESSAGE_CREATE", 5),
+        ("RESUMED", 6),
+    ]
     assert [int(p["d"]["id"]) for p in replayed[:3] if isinstance(p, dict)] == posted
 
 
@@ -120,6 +137,7 @@ async def test_gateway_payload_rate_limit(emulator: Emulator) -> None:
         await _hello(gateway)
         await gateway.identify(emulator.token)
         for _ in range(3):
-            await gateway.send(3, {"since": None, "activities": [], "status": "online",
-                                   "afk": False})
+            await gateway.send(
+                3, {"since": None, "activities": [], "status": "online", "afk": False}
+            )
         assert await gateway.until_closed() == 4008

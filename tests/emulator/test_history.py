@@ -20,8 +20,10 @@ def _quick_bulk_bucket(emulator: Emulator) -> None:
 
 
 def _post(emulator: Emulator, count: int) -> list[int]:
-    return [emulator.post_message(emulator.channel.id, emulator.person.id, f"m{i}").id
-            for i in range(count)]
+    return [
+        emulator.post_message(emulator.channel.id, emulator.person.id, f"m{i}").id
+        for i in range(count)
+    ]
 
 
 def _ids(data: list[dict[str, object]]) -> list[int]:
@@ -58,24 +60,24 @@ async def test_discord_py_history_walks_every_page(
     assert isinstance(channel, discord.TextChannel)
     newest_first = [m.id async for m in channel.history(limit=None)]
     assert newest_first == list(reversed(ids))
-    oldest_first = [m.id async for m in channel.history(limit=None, after=discord.Object(0),
-                                                         oldest_first=True)]
+    oldest_first = [
+        m.id async for m in channel.history(limit=None, after=discord.Object(0), oldest_first=True)
+    ]
     assert oldest_first == ids
 
 
 @pytest.mark.parametrize("limit", ["0", "101", "many"])
 async def test_limit_out_of_range_is_a_form_error(emulator: Emulator, limit: str) -> None:
-    status, _, body = await raw(emulator, "GET", f"/channels/{emulator.channel.id}/messages",
-                                params={"limit": limit})
+    status, _, body = await raw(
+        emulator, "GET", f"/channels/{emulator.channel.id}/messages", params={"limit": limit}
+    )
     assert status == 400
     assert body["code"] == 50035
     assert body["message"] == "Invalid Form Body"
     assert "limit" in body["errors"]
 
 
-async def test_bulk_delete(
-    emulator: Emulator, discord_http: discord.http.HTTPClient
-) -> None:
+async def test_bulk_delete(emulator: Emulator, discord_http: discord.http.HTTPClient) -> None:
     ids = _post(emulator, 5)
     unknown = discord.utils.time_snowflake(dt.datetime.now(dt.UTC))  # counts, is ignored
     await discord_http.delete_messages(emulator.channel.id, [ids[0], ids[1], unknown])
@@ -102,8 +104,12 @@ async def test_bulk_delete_refuses_duplicates_and_old_messages(
     with pytest.raises(discord.HTTPException) as duplicates:
         await discord_http.delete_messages(emulator.channel.id, [ids[0], ids[0]])
     assert duplicates.value.code == 50035
-    old = emulator.post_message(emulator.channel.id, emulator.person.id, "old",
-                                created_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=15))
+    old = emulator.post_message(
+        emulator.channel.id,
+        emulator.person.id,
+        "old",
+        created_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=15),
+    )
     with pytest.raises(discord.HTTPException) as too_old:
         await discord_http.delete_messages(emulator.channel.id, [ids[0], old.id])
     assert too_old.value.code == 50034

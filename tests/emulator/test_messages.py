@@ -51,12 +51,14 @@ async def test_message_payload_builds_a_discord_py_message(
 async def test_ten_mib_exactly_is_accepted_and_one_byte_more_is_not(
     emulator: Emulator, discord_http: discord.http.HTTPClient
 ) -> None:
-    exact = await send(discord_http, emulator.channel.id,
-                       attachments=[("exact.bin", b"\x01" * (10 * MIB))])
+    exact = await send(
+        discord_http, emulator.channel.id, attachments=[("exact.bin", b"\x01" * (10 * MIB))]
+    )
     assert exact["attachments"][0]["size"] == 10 * MIB
     with pytest.raises(discord.HTTPException) as too_big:
-        await send(discord_http, emulator.channel.id,
-                   attachments=[("over.bin", b"\x01" * (10 * MIB + 1))])
+        await send(
+            discord_http, emulator.channel.id, attachments=[("over.bin", b"\x01" * (10 * MIB + 1))]
+        )
     assert too_big.value.status == 413
     assert too_big.value.code == 40005
     assert len(emulator.messages(emulator.channel.id)) == 1
@@ -67,8 +69,9 @@ async def test_boosted_guild_takes_bigger_files(
 ) -> None:
     boosted = emulator.create_guild("Boosted", premium_tier=2)
     channel = emulator.create_channel(boosted.id, "parts")
-    message = await send(discord_http, channel.id,
-                         attachments=[("big.bin", b"\x02" * (10 * MIB + 1))])
+    message = await send(
+        discord_http, channel.id, attachments=[("big.bin", b"\x02" * (10 * MIB + 1))]
+    )
     assert message["attachments"][0]["size"] == 10 * MIB + 1
     guild = discord_client.get_guild(boosted.id)
     assert guild is not None
@@ -93,8 +96,9 @@ async def test_eleven_attachments_are_refused(
     emulator: Emulator, discord_http: discord.http.HTTPClient
 ) -> None:
     ten = [(f"f{i}.bin", b"x") for i in range(10)]
-    assert len((await send(discord_http, emulator.channel.id, attachments=ten))
-               ["attachments"]) == 10
+    assert (
+        len((await send(discord_http, emulator.channel.id, attachments=ten))["attachments"]) == 10
+    )
     with pytest.raises(discord.HTTPException) as eleven:
         await send(discord_http, emulator.channel.id, attachments=[*ten, ("f10.bin", b"x")])
     assert eleven.value.code == 30015
@@ -107,8 +111,9 @@ async def test_content_is_at_most_2000_characters(
     with pytest.raises(discord.HTTPException) as long:
         await send(discord_http, emulator.channel.id, "a" * 2001)
     assert (long.value.status, long.value.code) == (400, 50035)
-    status, _, body = await raw(emulator, "POST", f"/channels/{emulator.channel.id}/messages",
-                                json={"content": "a" * 2001})
+    status, _, body = await raw(
+        emulator, "POST", f"/channels/{emulator.channel.id}/messages", json={"content": "a" * 2001}
+    )
     assert status == 400
     assert body["errors"]["content"]["_errors"][0]["code"] == "BASE_TYPE_MAX_LENGTH"
 
@@ -125,16 +130,20 @@ async def test_attachment_ids_must_match_uploaded_files(emulator: Emulator) -> N
     form = aiohttp.FormData(quote_fields=False)
     form.add_field("payload_json", '{"attachments": [{"id": 3, "filename": "x.bin"}]}')
     form.add_field("files[0]", b"data", filename="x.bin")
-    status, _, body = await raw(emulator, "POST", f"/channels/{emulator.channel.id}/messages",
-                                data=form)
+    status, _, body = await raw(
+        emulator, "POST", f"/channels/{emulator.channel.id}/messages", data=form
+    )
     assert (status, body["code"]) == (400, 50035)
     assert "attachments" in body["errors"]
     form = aiohttp.FormData(quote_fields=False)
-    form.add_field("payload_json",
-                   '{"attachments": [{"id": 0, "filename": "renamed.bin", "description": "d"}]}')
+    form.add_field(
+        "payload_json",
+        '{"attachments": [{"id": 0, "filename": "renamed.bin", "description": "d"}]}',
+    )
     form.add_field("files[0]", b"data", filename="x.bin")
-    status, _, body = await raw(emulator, "POST", f"/channels/{emulator.channel.id}/messages",
-                                data=form)
+    status, _, body = await raw(
+        emulator, "POST", f"/channels/{emulator.channel.id}/messages", data=form
+    )
     assert status == 200
     assert body["attachments"][0]["filename"] == "renamed.bin"
     assert body["attachments"][0]["description"] == "d"
@@ -148,15 +157,16 @@ async def test_messages_cannot_go_to_a_category(
     assert category.value.code == 50008
 
 
-async def test_edit_and_delete(
-    emulator: Emulator, discord_http: discord.http.HTTPClient
-) -> None:
-    sent = await send(discord_http, emulator.channel.id, "v1",
-                      attachments=[("a.bin", b"a"), ("b.bin", b"b")])
+async def test_edit_and_delete(emulator: Emulator, discord_http: discord.http.HTTPClient) -> None:
+    sent = await send(
+        discord_http, emulator.channel.id, "v1", attachments=[("a.bin", b"a"), ("b.bin", b"b")]
+    )
     keep = sent["attachments"][1]
     edited = await discord_http.edit_message(
-        emulator.channel.id, int(sent["id"]),
-        params=_params({"content": "v2", "attachments": [{"id": keep["id"]}]}))
+        emulator.channel.id,
+        int(sent["id"]),
+        params=_params({"content": "v2", "attachments": [{"id": keep["id"]}]}),
+    )
     assert edited["content"] == "v2"
     assert edited["edited_timestamp"] is not None
     assert [a["id"] for a in edited["attachments"]] == [keep["id"]]
@@ -164,8 +174,9 @@ async def test_edit_and_delete(
     assert (await download(dropped_url))[0] == 404
     person = emulator.post_message(emulator.channel.id, emulator.person.id, "mine")
     with pytest.raises(discord.Forbidden) as not_author:
-        await discord_http.edit_message(emulator.channel.id, person.id,
-                                        params=_params({"content": "hijack"}))
+        await discord_http.edit_message(
+            emulator.channel.id, person.id, params=_params({"content": "hijack"})
+        )
     assert not_author.value.code == 50005
     await discord_http.delete_message(emulator.channel.id, int(sent["id"]))
     with pytest.raises(discord.NotFound):
@@ -190,8 +201,9 @@ def _params(payload: dict[str, object]) -> discord.http.MultipartParameters:
 async def test_rest_hides_content_when_the_app_lacks_the_intent(emulator: Emulator) -> None:
     plain = emulator.create_user("Plain", bot=True, token="plain", privileged_intents=0)
     emulator.add_member(emulator.guild.id, plain.id)
-    theirs = emulator.post_message(emulator.channel.id, emulator.person.id, "private",
-                                   files=[("a.bin", b"a")])
+    theirs = emulator.post_message(
+        emulator.channel.id, emulator.person.id, "private", files=[("a.bin", b"a")]
+    )
     async with logged_in_http("plain") as http:
         seen = await http.get_message(emulator.channel.id, theirs.id)
         own = await send(http, emulator.channel.id, "own words")
@@ -201,9 +213,9 @@ async def test_rest_hides_content_when_the_app_lacks_the_intent(emulator: Emulat
 
 async def test_buckets_can_be_sized_in_the_config() -> None:
     with Emulator(buckets={"message_create": (50, 1.0)}) as emulator:
-        status, headers, _ = await raw(emulator, "POST",
-                                       f"/channels/{emulator.channel.id}/messages",
-                                       json={"content": "x"})
+        status, headers, _ = await raw(
+            emulator, "POST", f"/channels/{emulator.channel.id}/messages", json={"content": "x"}
+        )
     assert (status, headers["X-RateLimit-Limit"]) == (200, "50")
 
 
@@ -213,7 +225,9 @@ async def test_edit_adds_files_through_multipart(
     channel = discord_client.get_channel(emulator.channel.id)
     assert isinstance(channel, discord.TextChannel)
     message = await channel.send("v1", file=discord.File(io.BytesIO(b"one"), "one.bin"))
-    edited = await message.edit(content="v2", attachments=[
-        message.attachments[0], discord.File(io.BytesIO(b"two"), "two.bin")])
+    edited = await message.edit(
+        content="v2",
+        attachments=[message.attachments[0], discord.File(io.BytesIO(b"two"), "two.bin")],
+    )
     assert [a.filename for a in edited.attachments] == ["one.bin", "two.bin"]
     assert [await a.read() for a in edited.attachments] == [b"one", b"two"]

@@ -41,8 +41,12 @@ async def test_route_429_has_discords_shape(emulator: Emulator) -> None:
     assert headers["Retry-After"] == "10"
     assert "X-RateLimit-Global" not in headers
     other = emulator.create_channel(emulator.guild.id, "elsewhere")
-    status, _, _ = await raw(emulator, "POST", f"/channels/{other.id}/messages",
-                             json={"content": "own bucket per channel"})
+    status, _, _ = await raw(
+        emulator,
+        "POST",
+        f"/channels/{other.id}/messages",
+        json={"content": "own bucket per channel"},
+    )
     assert status == 200
     assert emulator.counters()["invalid_requests"] == 1
 
@@ -51,8 +55,11 @@ async def test_a_burst_from_two_clients_waits_and_lands(emulator: Emulator) -> N
     emulator.set_bucket("message_create", 3, 0.25)
     channel = emulator.channel.id
     async with logged_in_http(emulator.token) as web, logged_in_http(emulator.token) as worker:
-        sends = [send(http, channel, f"{name}-{i}")
-                 for name, http in (("web", web), ("worker", worker)) for i in range(5)]
+        sends = [
+            send(http, channel, f"{name}-{i}")
+            for name, http in (("web", web), ("worker", worker))
+            for i in range(5)
+        ]
         results = await asyncio.gather(*sends)
     assert len({r["id"] for r in results}) == 10
     counters = emulator.counters()
@@ -61,8 +68,7 @@ async def test_a_burst_from_two_clients_waits_and_lands(emulator: Emulator) -> N
     assert landed == sorted(f"{n}-{i}" for n in ("web", "worker") for i in range(5))
 
 
-async def test_the_global_limit(emulator: Emulator,
-                                discord_http: discord.http.HTTPClient) -> None:
+async def test_the_global_limit(emulator: Emulator, discord_http: discord.http.HTTPClient) -> None:
     channels = [emulator.create_channel(emulator.guild.id, f"c{i}").id for i in range(12)]
     emulator.set_global_limit(5, 0.3)
     results = await asyncio.gather(*(discord_http.get_channel(c) for c in channels))
@@ -95,8 +101,9 @@ async def test_a_timed_global_storm_is_survived(
     emulator: Emulator, discord_http: discord.http.HTTPClient
 ) -> None:
     emulator.faults.rate_limit_storm(duration=0.2, is_global=True, retry_after=0.1)
-    results = await asyncio.gather(*(discord_http.get_channel(emulator.channel.id)
-                                     for _ in range(3)))
+    results = await asyncio.gather(
+        *(discord_http.get_channel(emulator.channel.id) for _ in range(3))
+    )
     assert all(r["id"] == str(emulator.channel.id) for r in results)
     assert emulator.counters()["rate_limited"]["forced"] >= 1
 
@@ -104,11 +111,11 @@ async def test_a_timed_global_storm_is_survived(
 async def test_invalid_requests_are_counted_and_end_in_a_ban(emulator: Emulator) -> None:
     elsewhere = emulator.create_guild("Elsewhere", member_ids=[])
     emulator.set_bucket("message_create", 1, 30.0)
-    await raw(emulator, "GET", "/users/@me", token="wrong")                       # 401
-    await raw(emulator, "GET", f"/guilds/{elsewhere.id}")                         # 403
+    await raw(emulator, "GET", "/users/@me", token="wrong")  # 401
+    await raw(emulator, "GET", f"/guilds/{elsewhere.id}")  # 403
     path = f"/channels/{emulator.channel.id}/messages"
     await raw(emulator, "POST", path, json={"content": "ok"})
-    await raw(emulator, "POST", path, json={"content": "429"})                    # 429
+    await raw(emulator, "POST", path, json={"content": "429"})  # 429
     assert emulator.counters()["invalid_requests"] == 3
     emulator.set_invalid_request_limit(4, ban_seconds=60)
     await raw(emulator, "GET", "/users/@me", token="wrong")

@@ -67,8 +67,9 @@ async def test_channels_create_update_delete(
     guild_id = emulator.guild.id
     category = await discord_http.create_channel(guild_id, 4, name="Parts Archive")
     assert category["name"] == "Parts Archive"
-    created = await discord_http.create_channel(guild_id, 0, name="Parts 01",
-                                                parent_id=category["id"])
+    created = await discord_http.create_channel(
+        guild_id, 0, name="Parts 01", parent_id=category["id"]
+    )
     assert created["name"] == "parts-01"
     assert created["parent_id"] == category["id"]
     listed = await discord_http.get_all_guild_channels(guild_id)
@@ -90,9 +91,12 @@ async def test_channel_validation_is_a_form_error(
         await discord_http.create_channel(emulator.guild.id, 0, name="x" * 101)
     assert bad.value.status == 400
     assert bad.value.code == 50035
-    status, _, body = await raw(emulator, "POST", f"/guilds/{emulator.guild.id}/channels",
-                                json={"name": "nested", "type": 0,
-                                      "parent_id": str(emulator.channel.id)})
+    status, _, body = await raw(
+        emulator,
+        "POST",
+        f"/guilds/{emulator.guild.id}/channels",
+        json={"name": "nested", "type": 0, "parent_id": str(emulator.channel.id)},
+    )
     assert status == 400
     assert body["errors"]["parent_id"]["_errors"][0]["code"] == "CHANNEL_PARENT_INVALID"
 
@@ -101,11 +105,13 @@ async def test_category_holds_at_most_its_limit(
     emulator: Emulator, discord_http: discord.http.HTTPClient
 ) -> None:
     emulator.set_limits(emulator.guild.id, max_channels_per_category=2)
-    await discord_http.create_channel(emulator.guild.id, 0, name="second",
-                                      parent_id=emulator.category.id)
+    await discord_http.create_channel(
+        emulator.guild.id, 0, name="second", parent_id=emulator.category.id
+    )
     with pytest.raises(discord.HTTPException) as full:
-        await discord_http.create_channel(emulator.guild.id, 0, name="third",
-                                          parent_id=emulator.category.id)
+        await discord_http.create_channel(
+            emulator.guild.id, 0, name="third", parent_id=emulator.category.id
+        )
     assert full.value.code == 50035
 
 
@@ -123,8 +129,13 @@ async def test_unknown_things_answer_in_discords_shape(
     assert member.value.code == 10007
     status, _, body = await raw(emulator, "GET", "/no/such/route")
     assert (status, body) == (404, {"message": "404: Not Found", "code": 0})
-    status, _, body = await raw(emulator, "POST", f"/channels/{emulator.channel.id}/messages",
-                                data=b"{not json", headers={"Content-Type": "application/json"})
+    status, _, body = await raw(
+        emulator,
+        "POST",
+        f"/channels/{emulator.channel.id}/messages",
+        data=b"{not json",
+        headers={"Content-Type": "application/json"},
+    )
     assert (status, body["code"]) == (400, 50109)
 
 
@@ -137,9 +148,7 @@ async def test_a_guild_the_bot_is_not_in_is_missing_access(
     assert forbidden.value.code == 50001
 
 
-async def test_members_and_roles(
-    emulator: Emulator, discord_http: discord.http.HTTPClient
-) -> None:
+async def test_members_and_roles(emulator: Emulator, discord_http: discord.http.HTTPClient) -> None:
     role = emulator.create_role(emulator.guild.id, "Viewers")
     await discord_http.add_role(emulator.guild.id, emulator.person.id, role.id)
     member = await discord_http.get_member(emulator.guild.id, emulator.person.id)
@@ -152,7 +161,10 @@ async def test_members_and_roles(
 
 def _state(http: discord.http.HTTPClient) -> discord.state.ConnectionState:
     return discord.state.ConnectionState(
-        dispatch=lambda *a: None, handlers={}, hooks={}, http=http,
+        dispatch=lambda *a: None,
+        handlers={},
+        hooks={},
+        http=http,
         intents=discord.Intents.default(),
     )
 
@@ -161,8 +173,11 @@ async def test_channel_positions_move_in_bulk(
     emulator: Emulator, discord_http: discord.http.HTTPClient
 ) -> None:
     other = emulator.create_channel(emulator.guild.id, "second")
-    await discord_http.bulk_channel_update(emulator.guild.id, [
-        {"id": other.id, "position": 0}, {"id": emulator.channel.id, "position": 1}])
-    channels = {c["id"]: c["position"] for c in
-                await discord_http.get_all_guild_channels(emulator.guild.id)}
+    await discord_http.bulk_channel_update(
+        emulator.guild.id,
+        [{"id": other.id, "position": 0}, {"id": emulator.channel.id, "position": 1}],
+    )
+    channels = {
+        c["id"]: c["position"] for c in await discord_http.get_all_guild_channels(emulator.guild.id)
+    }
     assert (channels[str(other.id)], channels[str(emulator.channel.id)]) == (0, 1)
