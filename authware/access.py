@@ -22,7 +22,8 @@ The rules, for ``read`` ⊂ ``write`` ⊂ ``manage`` on a folder (Channel):
 from __future__ import annotations
 
 import secrets
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from django.core.cache import cache
 from django.db.models import Q, QuerySet
@@ -34,6 +35,7 @@ from junefs.models import Channel, File
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
+T = TypeVar("T")
 Perm = Literal["read", "write", "manage"]
 PERMS: tuple[Perm, ...] = ("read", "write", "manage")
 _CACHE_ATTR = "_authware_channel_ids"
@@ -103,12 +105,32 @@ def _user_channel_ids(user: User, perm: Perm, version: int | None = None) -> fro
     """Folder ids ``user`` may ``perm``; None means every folder. Cached per access version."""
     if version is None:
         return _compute(user)[perm]
-    key = f"authware:access:{user.pk}:{version}"
-    snapshot: dict[str, frozenset[int] | None] | None = cache.get(key)
-    if snapshot is None:
-        snapshot = _compute(user)
-        cache.set(key, snapshot, CACHE_SECONDS)
+    snapshot = versioned(f"authware:access:{user.pk}:{version}", lambda: _compute(user))
     return snapshot[perm]
+
+
+_LOCAL: dict[str, Any] = {}
+_LOCAL_MAX = 4096
+
+
+def versioned(key: str, compute: Callable[[], T]) -> T:
+    """A value whose ``key`` names the access version it was computed for.
+
+    Such a value never goes stale (a change makes a new version, hence a new
+    key), so it is kept in this process's memory first, then in the shared
+    cache, and computed only when neither has it.
+    """
+    if key in _LOCAL:
+        value: T = _LOCAL[key]
+        return value
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, CACHE_SECONDS)
+    if len(_LOCAL) >= _LOCAL_MAX:
+        _LOCAL.clear()
+    _LOCAL[key] = value
+    return value
 
 
 def request_version(request: HttpRequest) -> int:

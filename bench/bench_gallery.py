@@ -33,7 +33,9 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         "LOG_LEVEL": "WARNING",
         "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
         "PYTHONWARNINGS": "ignore::UserWarning",
-        "REDIS_URL": "",
+        # Production-like: Redis for the cache and sessions, under its own prefix.
+        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "INSTANCE_PREFIX": "bench-gallery",
         "CELERY_BROKER_URL": "memory://",
     }
     out = ROOT / "bench" / "out" / "gallery.result.json"

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models import F, FilteredRelation, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -57,16 +56,18 @@ class FolderInfo:
 FOLDER_COLUMNS = ("id", "name", "nsfw", "class_name", "category", "position")
 
 
+def _read_folders() -> list[FolderInfo]:
+    rows = Channel.objects.order_by("class_name", "category", "position", "name")
+    return [FolderInfo(*row) for row in rows.values_list(*FOLDER_COLUMNS)]
+
+
 def folders_of(request: HttpRequest) -> list[FolderInfo]:
     """Every folder, in sidebar order; cached per access version (folder edits bump it)."""
     cached: list[FolderInfo] | None = getattr(request, "_gallery_folders", None)
     if cached is None:
-        key = f"sequenzia:folders:{access.request_version(request)}"
-        cached = cache.get(key)
-        if cached is None:
-            rows = Channel.objects.order_by("class_name", "category", "position", "name")
-            cached = [FolderInfo(*row) for row in rows.values_list(*FOLDER_COLUMNS)]
-            cache.set(key, cached, 3600)
+        cached = access.versioned(
+            f"sequenzia:folders:{access.request_version(request)}", _read_folders
+        )
         request._gallery_folders = cached  # type: ignore[attr-defined]
     return cached
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django import template
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
@@ -96,8 +95,5 @@ def _cached(
         return build()
     version = access.request_version(request)
     key = f"sequenzia:html:{kind}:{user_id}:{version}:{','.join(map(str, current))}"
-    html = cache.get(key)
-    if html is None:
-        html = str(build())
-        cache.set(key, html, 3600)
+    html = access.versioned(key, lambda: str(build()))
     return mark_safe(html)  # noqa: S308 - built by the escaping renderers in sequenzia.tiles

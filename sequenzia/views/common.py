@@ -9,7 +9,6 @@ from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -56,12 +55,13 @@ def hidden_ids(request: HttpRequest) -> set[int]:
     """Folders the user hid; cached per access version (hiding bumps it)."""
     cached: set[int] | None = getattr(request, "_hidden_ids", None)
     if cached is None:
-        key = f"sequenzia:hidden:{request.user.pk}:{access.request_version(request)}"
-        cached = cache.get(key)
-        if cached is None:
-            rows = HiddenFolder.objects.filter(user_id=request.user.pk)
-            cached = set(rows.values_list("channel_id", flat=True))
-            cache.set(key, cached, 3600)
+        user_id = request.user.pk
+        cached = access.versioned(
+            f"sequenzia:hidden:{user_id}:{access.request_version(request)}",
+            lambda: set(
+                HiddenFolder.objects.filter(user_id=user_id).values_list("channel_id", flat=True)
+            ),
+        )
         request._hidden_ids = cached  # type: ignore[attr-defined]
     return cached
 
