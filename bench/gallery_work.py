@@ -336,7 +336,15 @@ def _hammer(args: tuple[str, str, float]) -> int:
     return done
 
 
-def throughput(seconds: float = 10.0, clients: int = 6) -> dict[str, float]:
+SERVERS = {
+    # What `make run` serves (daphne there; uvicorn here for its --workers).
+    "asgi": ["sequenzia.asgi:application"],
+    # The same Django project as WSGI workers (HTTP only; websockets stay on ASGI).
+    "wsgi": ["--interface", "wsgi", "sequenzia.wsgi:application"],
+}
+
+
+def throughput(app: list[str], seconds: float = 10.0, clients: int = 6) -> dict[str, float]:
     from django.test import Client
 
     from authware.models import User
@@ -351,7 +359,7 @@ def throughput(seconds: float = 10.0, clients: int = 6) -> dict[str, float]:
             sys.executable,
             "-m",
             "uvicorn",
-            "sequenzia.asgi:application",
+            *app,
             "--workers",
             "2",
             "--port",
@@ -459,7 +467,9 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     )
     plans = explain(urls, "bob") + "\n" + explain({"first page": "/"}, "alice")
     (args.out.parent / "gallery-explain.md").write_text(plans)
-    figures["throughput (uvicorn, 2 workers)"] = throughput()
+    for name, app in SERVERS.items():
+        print(f"  throughput, uvicorn {name}, 2 workers:", flush=True)
+        figures[f"throughput (uvicorn {name}, 2 workers)"] = throughput(app)
     return figures
 
 
