@@ -19,7 +19,8 @@ from sequenzia.models import Album, Favourite
 from tests.factories import jpeg_bytes
 from tests.web.conftest import build_world
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+# Thumbnails come from CDS, another app; a small stand-in serves them here.
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.urls("tests.web.cds_stub")]
 
 CHROMIUM_ARGS = [
     "--headless=new",
