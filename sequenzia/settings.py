@@ -213,6 +213,10 @@ SECURE_PROXY_SSL_HEADER = (
 )
 X_FRAME_OPTIONS = "DENY"
 
+# Threads per web process for synchronous code (views, the ORM) under ASGI; each
+# keeps its own database connection when DATABASE_CONN_MAX_AGE is set.
+WEB_SYNC_THREADS = env.int("WEB_SYNC_THREADS", 8, minimum=1, maximum=256)
+
 # --- Gallery -----------------------------------------------------------------
 
 GALLERY_PAGE_SIZE = env.int("GALLERY_PAGE_SIZE", 60, minimum=10, maximum=500)
