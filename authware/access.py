@@ -88,10 +88,10 @@ def _compute(user: User) -> dict[str, frozenset[int] | None]:
         return dict.fromkeys(PERMS, None)
     levels: dict[int, int] = {}
     rows = Grant.objects.filter(Q(user=user) | Q(group__user=user)).values_list(
-        "channel_id", "level"
+        "channel_id", "perm"
     )
-    for channel_id, level in rows:
-        levels[channel_id] = max(level, levels.get(channel_id, 0))
+    for channel_id, perm in rows:
+        levels[channel_id] = max(PERM_LEVELS[perm], levels.get(channel_id, 0))
     out: dict[str, frozenset[int] | None] = {
         perm: frozenset(c for c, level in levels.items() if level >= PERM_LEVELS[perm])
         for perm in PERMS

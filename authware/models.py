@@ -67,7 +67,6 @@ class Grant(models.Model):
         Group, null=True, blank=True, on_delete=models.CASCADE, related_name="grants"
     )
     perm = models.CharField(max_length=6, choices=Perm.choices, default=Perm.READ)
-    level = models.PositiveSmallIntegerField(editable=False, default=1)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -80,15 +79,11 @@ class Grant(models.Model):
             models.UniqueConstraint(fields=["channel", "user"], name="grant_unique_user"),
             models.UniqueConstraint(fields=["channel", "group"], name="grant_unique_group"),
         ]
-        indexes = [models.Index(fields=["user", "level"], name="grant_user_level")]
+        indexes = [models.Index(fields=["user"], name="grant_user")]
 
     def __str__(self) -> str:
         who = f"user {self.user}" if self.user_id else f"group {self.group}"
         return f"{self.perm} on {self.channel} to {who}"
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        self.level = PERM_LEVELS[self.perm]
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 
 class DiscordRoleLink(models.Model):

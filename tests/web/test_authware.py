@@ -250,3 +250,12 @@ def test_cached_access_sees_every_change_at_once(world: World) -> None:
     User.objects.filter(pk=world.bob.pk).update(rank=User.Rank.ADMIN)
     access.bump_access_version()  # what the admin's rank action does after update()
     assert bob.get(reverse("file", args=[photo.pk])).status_code == 200
+
+
+def test_grants_made_in_bulk_count_too(world: World) -> None:
+    """Levels come from ``perm`` when access is computed; bulk_create skips save()."""
+    Grant.objects.bulk_create(
+        [Grant(channel=world.folders["photos"], user=world.charlie, perm="manage")]
+    )
+    access.bump_access_version()
+    assert access.channel_ids_for(req(world.charlie), "manage") == ids(world, "photos")
