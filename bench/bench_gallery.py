@@ -21,6 +21,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(args: argparse.Namespace) -> dict[str, object]:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 3306), timeout=2).close()
+    except OSError:
+        return {"skipped": "MariaDB is not reachable on 127.0.0.1:3306 (the benchmark needs it)"}
     url = os.environ.get("BENCH_GALLERY_DATABASE_URL", "mysql://root@127.0.0.1:3306/seq_bench_web")
     rows = 50_000 if args.quick else 1_000_000
     if args.quick:

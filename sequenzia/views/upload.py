@@ -14,9 +14,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from authware import access
+from authware.models import User
 from junefs.errors import IngestRejected, JuneFSError
 from junefs.ingest import IngestRequest, ingest
-from junefs.models import Channel
+from junefs.models import Channel, Server
 from junefs.operations import delete_file, move_file
 from junefs.sniff import SNIFF_BYTES, sniff
 from sequenzia.models import Album, Favourite
@@ -66,6 +67,13 @@ def store_upload(request: HttpRequest, channel: Channel, upload: UploadedFile) -
     }
 
 
+def create_folder(name: str) -> Channel:
+    """An admin's new folder, from the upload page (the same name again: that folder)."""
+    server = Server.default()
+    channel, _ = Channel.objects.get_or_create(server=server, name=name[:100])
+    return channel
+
+
 @member_required
 def upload(request: HttpRequest) -> HttpResponse:
     targets = access.channels_for(request, "write")
@@ -75,15 +83,20 @@ def upload(request: HttpRequest) -> HttpResponse:
             "sequenzia/upload.html",
             {
                 "targets": targets,
+                "can_create": access.has_rank(request, User.Rank.ADMIN),
                 "max_size": settings.UPLOAD_MAX_SIZE,
                 "kinds": settings.UPLOAD_KINDS,
                 "sidebar": sidebar(request),
             },
         )
-    channel_id = request.POST.get("channel", "")
-    if not channel_id.isdigit():
-        raise Http404("No such folder")
-    channel = access.get_channel_for(request, int(channel_id), "write")
+    new_folder = request.POST.get("new_folder", "").strip()
+    if new_folder and access.has_rank(request, User.Rank.ADMIN):
+        channel = create_folder(new_folder)
+    else:
+        channel_id = request.POST.get("channel", "")
+        if not channel_id.isdigit():
+            raise Http404("No such folder")
+        channel = access.get_channel_for(request, int(channel_id), "write")
     results = [store_upload(request, channel, f) for f in request.FILES.getlist("files")]
     if not results:
         results = [{"name": "", "ok": False, "error": "no file was sent"}]

@@ -33,7 +33,8 @@
   function send(job) {
     running++;
     var data = new FormData();
-    data.append("channel", form.elements.channel.value);
+    if (form.elements.channel) data.append("channel", form.elements.channel.value);
+    if (form.elements.new_folder && form.elements.new_folder.value) data.append("new_folder", form.elements.new_folder.value);
     data.append("files", job.file, job.file.name);
     var xhr = new XMLHttpRequest();
     xhr.open("POST", form.action);

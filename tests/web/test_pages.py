@@ -275,3 +275,28 @@ def test_janitors_review_flags(world: World) -> None:
     bob.post(reverse("file_flag", args=[shared.pk]), {"resolve": "1", "next": reverse("flags")})
     assert Flag.objects.get(file=shared).resolved_by == world.bob
     assert login(world.charlie).get(reverse("flags")).status_code == 404
+
+
+def test_admins_can_upload_into_a_new_folder(world: World) -> None:
+    from junefs.models import Channel
+
+    alice = login(world.alice)
+    response = alice.post(
+        reverse("upload"),
+        {"new_folder": "holiday", "files": SimpleUploadedFile("a.jpg", jpeg_bytes(seed=51))},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 200
+    holiday = Channel.objects.get(name="holiday")
+    assert File.objects.filter(channel=holiday).count() == 1
+    # Others cannot make folders this way.
+    bob = login(world.bob)
+    bob.post(
+        reverse("upload"),
+        {
+            "new_folder": "bobs",
+            "channel": world.folders["inbox"].pk,
+            "files": SimpleUploadedFile("b.jpg", jpeg_bytes(seed=52)),
+        },
+    )
+    assert not Channel.objects.filter(name="bobs").exists()
