@@ -10,6 +10,8 @@ from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
 from django.dispatch import receiver
 
+from junefs.signals import discord_member_updated
+
 
 @receiver(pre_social_login)
 def remember_discord_id(sender: Any, request: Any, sociallogin: Any, **kwargs: Any) -> None:
@@ -56,3 +58,12 @@ def connect_access_version() -> None:
         dispatch_uid="authware.access_version.groups",
         weak=False,
     )
+
+
+@receiver(discord_member_updated, dispatch_uid="authware.mirror_member_roles")
+def mirror_member_roles(
+    sender: Any, guild_id: int, user_id: int, role_ids: list[int], **kwargs: Any
+) -> None:
+    from authware.discord_roles import apply_member_update
+
+    apply_member_update(int(guild_id), int(user_id), role_ids)

@@ -3,6 +3,10 @@
 ``file_recorded`` is sent (with ``file=``) once a new File row is committed
 by :func:`junefs.ingest.ingest`. Receivers run after the commit, and a
 failing receiver is logged, never raised into the ingest.
+
+``discord_member_updated`` is for the Discord I/O client to send on
+``GUILD_MEMBER_UPDATE`` (with ``guild_id=``, ``user_id=`` — the member's
+Discord id — and ``role_ids=``); AuthWare mirrors the roles into groups.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from junefs.models import File
 log = logging.getLogger(__name__)
 
 file_recorded = Signal()
+discord_member_updated = Signal()
 
 
 def announce_recorded(file: File) -> None:

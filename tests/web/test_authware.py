@@ -259,3 +259,16 @@ def test_grants_made_in_bulk_count_too(world: World) -> None:
     )
     access.bump_access_version()
     assert access.channel_ids_for(req(world.charlie), "manage") == ids(world, "photos")
+
+
+def test_guild_member_update_signal_mirrors_roles(world: World) -> None:
+    from junefs.signals import discord_member_updated
+
+    group = Group.objects.create(name="artists")
+    DiscordRoleLink.objects.create(group=group, guild_id=1000, role_id=11)
+    world.charlie.discord_id = 555
+    world.charlie.save()
+    discord_member_updated.send(sender=None, guild_id=1000, user_id=555, role_ids=["11"])
+    assert world.charlie.groups.filter(name="artists").exists()
+    discord_member_updated.send(sender=None, guild_id=1000, user_id=555, role_ids=[])
+    assert not world.charlie.groups.filter(name="artists").exists()
