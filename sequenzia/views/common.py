@@ -55,7 +55,7 @@ def hidden_ids(request: HttpRequest) -> set[int]:
     """Folders the user hid; cached per access version (hiding bumps it)."""
     cached: set[int] | None = getattr(request, "_hidden_ids", None)
     if cached is None:
-        user_id = request.user.pk
+        user_id = me(request).pk
         cached = access.versioned(
             f"sequenzia:hidden:{user_id}:{access.request_version(request)}",
             lambda: set(
