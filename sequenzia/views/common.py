@@ -51,14 +51,14 @@ def me(request: HttpRequest) -> User:
     return user
 
 
-def hidden_ids(request: HttpRequest) -> set[int]:
+def hidden_ids(request: HttpRequest) -> frozenset[int]:
     """Folders the user hid; cached per access version (hiding bumps it)."""
-    cached: set[int] | None = getattr(request, "_hidden_ids", None)
+    cached: frozenset[int] | None = getattr(request, "_hidden_ids", None)
     if cached is None:
         user_id = me(request).pk
         cached = access.versioned(
             f"sequenzia:hidden:{user_id}:{access.request_version(request)}",
-            lambda: set(
+            lambda: frozenset(
                 HiddenFolder.objects.filter(user_id=user_id).values_list("channel_id", flat=True)
             ),
         )
