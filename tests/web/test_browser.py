@@ -172,13 +172,17 @@ def test_daily_use(
     assert File.objects.filter(pk__in=new_ids, channel_id=inbox).count() == 2
     steps.shot("bulk-moved")
 
-    # The same gallery on a phone.
-    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    # The same gallery on a phone, in dark mode.
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, color_scheme="dark"
+    )
     phone.add_cookies(context.cookies())
     phone_page = phone.new_page()
     phone_page.goto(f"{url}/?folder={inbox}")
     assert phone_page.locator(".tile").count() == 2
-    phone_page.screenshot(path=str(output_dir / f"{steps.count + 1:02d}-phone.png"))
+    phone_page.locator(".tile img.loaded").nth(1).wait_for()
+    phone_page.wait_for_timeout(400)  # the thumbnails' fade-in, for the picture only
+    phone_page.screenshot(path=str(output_dir / f"{steps.count + 1:02d}-phone-dark.png"))
     phone.close()
     context.close()
     assert not errors, f"JavaScript errors: {errors}"
