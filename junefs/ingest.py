@@ -377,6 +377,9 @@ def ingest(request: IngestRequest, *, steps: Sequence[Step] = STEPS) -> IngestRe
         _discard(ctx)
         raise
     if ctx.file is not None:
+        from junefs.signals import announce_recorded
+
+        announce_recorded(ctx.file)
         return IngestResult(ctx.file, duplicate=False)
     _discard(ctx)
     if ctx.existing is not None:

@@ -11,6 +11,7 @@ URL with its expiry, never trusted on its own).
 
 from __future__ import annotations
 
+import random
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -88,6 +89,11 @@ class Channel(models.Model):
         return self.name
 
 
+def random_key() -> int:
+    """A file's place in the shuffled order (see ``File.shuffle``)."""
+    return random.getrandbits(31)
+
+
 class File(models.Model):
     """One stored item, in one folder."""
 
@@ -157,6 +163,13 @@ class File(models.Model):
     uploader = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
+    rotation = models.PositiveSmallIntegerField(
+        default=0, help_text="Extra clockwise rotation for display (0, 90, 180, 270)."
+    )
+    shuffle = models.PositiveIntegerField(
+        default=random_key,
+        help_text="A random key, indexed: random order and random picks without ORDER BY RAND().",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -174,6 +187,9 @@ class File(models.Model):
             models.Index(fields=["sha256"], name="file_sha256"),
             models.Index(fields=["state", "updated_at"], name="file_state"),
             models.Index(fields=["channel", "name"], name="file_channel_name"),
+            models.Index(fields=["name", "id"], name="file_name"),
+            models.Index(fields=["size", "id"], name="file_size"),
+            models.Index(fields=["shuffle", "id"], name="file_shuffle"),
         ]
 
     def __str__(self) -> str:

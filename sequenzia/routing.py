@@ -1,5 +1,9 @@
 """Websocket routes (Channels). Apps add their consumers here."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-websocket_urlpatterns: list[URLPattern] = []
+from sequenzia.live import GalleryConsumer
+
+websocket_urlpatterns: list[URLPattern] = [
+    path("ws/gallery/", GalleryConsumer.as_asgi()),
+]

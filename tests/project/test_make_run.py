@@ -59,10 +59,11 @@ def test_make_run_steps_serve_the_site_and_run_uploads(tmp_path: Path) -> None:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until(lambda: _answers(base + "/admin/login/"), timeout=30, what="the web server")
+        wait_until(lambda: _answers(base + "/accounts/login/"), timeout=30, what="the web server")
         status, _ = fetch(base + "/")
         assert status == 302  # the gallery asks for a login
-        assert fetch(base + "/admin/login/")[0] == 200
+        assert fetch(base + "/accounts/login/")[0] == 200
+        assert fetch(base + "/admin/login/")[0] == 302  # the admin logs in through allauth
         assert fetch(base + "/static/admin/css/base.css")[0] == 200
 
         photo = tmp_path / "photo.jpg"

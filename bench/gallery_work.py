@@ -1,0 +1,501 @@
+"""The gallery benchmark's work, in its own process (see bench/bench_gallery.py).
+
+1. Seed: 200 folders and N files spread over 5 years (bulk INSERTs), two users:
+   alice (admin, every folder) and bob (a member who reads 120 folders through a
+   group), 5,000 favourites for bob. Kept between runs.
+2. Server-side times: each page type through Django's full stack in-process
+   (middleware, session, view, query, template), p50/p95 over many requests.
+3. EXPLAIN of each page's main query.
+4. Throughput: uvicorn with 2 workers, the gallery's first page against a
+   trivial view (/healthz), same server, same run, several client processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import django
+
+WORDS = (
+    "sunset",
+    "beach",
+    "forest",
+    "city",
+    "night",
+    "street",
+    "portrait",
+    "cat",
+    "dog",
+    "mountain",
+    "lake",
+    "snow",
+    "rain",
+    "river",
+    "bridge",
+    "tower",
+    "garden",
+    "flower",
+    "sky",
+    "cloud",
+    "car",
+    "train",
+    "boat",
+    "festival",
+    "concert",
+    "food",
+    "party",
+    "family",
+    "friends",
+    "wedding",
+    "birthday",
+    "holiday",
+    "summer",
+    "winter",
+    "autumn",
+    "spring",
+    "museum",
+    "castle",
+    "church",
+    "market",
+    "desert",
+    "island",
+    "harbour",
+    "lighthouse",
+    "waterfall",
+    "meadow",
+    "field",
+)
+KINDS = [
+    ("image", "image/jpeg", "jpg", 0.72),
+    ("image", "image/png", "png", 0.13),
+    ("video", "video/mp4", "mp4", 0.10),
+    ("other", "application/pdf", "pdf", 0.05),
+]
+DIMS = [
+    (1920, 1080),
+    (1080, 1920),
+    (3840, 2160),
+    (4032, 3024),
+    (3024, 4032),
+    (1280, 720),
+    (800, 800),
+    (2560, 1440),
+    (1080, 1350),
+    (6000, 4000),
+]
+FOLDERS = 200
+START = datetime(2021, 1, 1, tzinfo=UTC)
+SPAN = timedelta(days=5 * 365)
+
+
+def setup_django(url: str) -> None:
+    import MySQLdb
+
+    name = url.rsplit("/", 1)[1]
+    conn = MySQLdb.connect(host="127.0.0.1", user="root", port=3306)
+    conn.cursor().execute(
+        f"CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+    )
+    conn.close()
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def seed(rows: int) -> dict[str, Any]:
+    from django.contrib.auth.models import Group
+    from django.db import connection
+
+    from authware.models import Grant, User
+    from junefs.models import Channel, File, Server
+
+    if File.objects.count() >= rows:
+        return {"seeded": False, "rows": File.objects.count()}
+    started = time.monotonic()
+    File.objects.all().delete()
+    server = Server.default()
+    classes = ["Photos", "Art", "Memes", "Archive", "Screens"]
+    have = Channel.objects.count()
+    Channel.objects.bulk_create(
+        [
+            Channel(
+                server=server,
+                name=f"folder-{i:03d}",
+                class_name=classes[i % 5],
+                category=f"cat-{i % 17}",
+                nsfw=i % 25 == 0,
+            )
+            for i in range(have, FOLDERS)
+        ]
+    )
+    channel_ids = list(Channel.objects.order_by("id").values_list("id", flat=True))
+    alice, _ = User.objects.get_or_create(username="alice", defaults={"rank": User.Rank.ADMIN})
+    bob, _ = User.objects.get_or_create(username="bob")
+    members, _ = Group.objects.get_or_create(name="members")
+    bob.groups.add(members)
+    for channel_id in channel_ids[:120]:
+        Grant.objects.get_or_create(channel_id=channel_id, group=members, defaults={"perm": "read"})
+    # Folder sizes follow a long tail: a few big folders, many small ones.
+    weights = [1 / (i + 1) ** 0.8 for i in range(len(channel_ids))]
+    rng = random.Random(42)
+    kinds = [k for k in KINDS]
+    kind_weights = [k[3] for k in KINDS]
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    columns = (
+        "channel_id, name, original_name, description, size, sha256, mime, kind, width, height, "
+        "orientation, color_r, color_g, color_b, is_dark, preview, preview_note, state, "
+        "state_note, backend, part_size, part_count, created_at, uploaded_at, updated_at, "
+        "rotation, shuffle"
+    )
+    sql = f"INSERT INTO junefs_file ({columns}) VALUES ({', '.join(['%s'] * 27)})"  # noqa: S608
+    batch: list[tuple[Any, ...]] = []
+    cursor = connection.cursor()
+    for n in range(rows):
+        kind, mime, ext, _ = rng.choices(kinds, kind_weights)[0]
+        created = START + timedelta(seconds=rng.random() * SPAN.total_seconds())
+        style = rng.random()
+        if style < 0.5:
+            name = f"IMG_{created:%Y%m%d}_{n:07d}.{ext}"
+        elif style < 0.7:
+            name = f"DSC{n:07d}.{ext}"
+        elif style < 0.85:
+            name = f"screenshot-{created:%Y-%m-%d}-{n}.{ext}"
+        else:
+            name = f"{rng.choice(WORDS)}-{rng.choice(WORDS)}-{n}.{ext}"
+        description = " ".join(rng.sample(WORDS, 3)) if rng.random() < 0.2 else ""
+        width, height = rng.choice(DIMS) if kind != "other" else (None, None)
+        r, g, b = rng.randrange(256), rng.randrange(256), rng.randrange(256)
+        batch.append(
+            (
+                rng.choices(channel_ids, weights)[0],
+                name,
+                name,
+                description,
+                int(rng.lognormvariate(14.5, 1.2)),
+                f"{rng.getrandbits(256):064x}",
+                mime,
+                kind,
+                width,
+                height,
+                1,
+                r,
+                g,
+                b,
+                (r * 299 + g * 587 + b * 114) / 1000 < 110,
+                "ready" if kind != "other" else "none",
+                "",
+                "complete",
+                "",
+                "local",
+                9 * 1024 * 1024,
+                1,
+                created.strftime("%Y-%m-%d %H:%M:%S.%f"),
+                now,
+                now,
+                0,
+                rng.getrandbits(31),
+            )
+        )
+        if len(batch) == 10_000:
+            cursor.executemany(sql, batch)
+            batch.clear()
+            if n % 100_000 < 10_000:
+                print(f"  seeded {n + 1:,} rows", flush=True)
+    if batch:
+        cursor.executemany(sql, batch)
+    cursor.execute("ANALYZE TABLE junefs_file")
+    from sequenzia.models import Favourite
+
+    readable = list(
+        File.objects.filter(channel_id__in=channel_ids[:120]).values_list("id", flat=True)[:200_000]
+    )
+    Favourite.objects.bulk_create(
+        [Favourite(user=bob, file_id=i) for i in rng.sample(readable, 5000)], ignore_conflicts=True
+    )
+    _ = alice
+    return {"seeded": True, "rows": rows, "seed_seconds": round(time.monotonic() - started, 1)}
+
+
+def pages(rows: int) -> dict[str, str]:
+    """The page types, as URLs. The deep page starts half way down the date order."""
+    from junefs.models import File
+    from sequenzia.query import GalleryQuery
+    from sequenzia.query.build import encode_cursor
+
+    middle = File.objects.order_by("-created_at", "-id").values("created_at", "id")[rows // 2]
+    deep = encode_cursor(GalleryQuery(), 0, (middle["created_at"], middle["id"]))
+    # Half way round the shuffled order (keys are 31-bit; the seed starts near 0).
+    random_deep = encode_cursor(GalleryQuery(sort="random", seed=12345), 0, (2**30, 0))
+    return {
+        "first page": "/",
+        "folder page": "/?folder=5",
+        "filtered page": "/?type=image&orient=landscape&min_width=1920&days=730",
+        "deep keyset page": f"/?after={deep}",
+        "search (word)": "/?q=sunset",
+        "search (syntax)": "/?q=ext:png+width:>=2000+date:2023..",
+        "random sort": "/?sort=random&seed=12345",
+        "random sort, deep": f"/?sort=random&seed=12345&after={random_deep}",
+        "favourites": "/favourites/",
+    }
+
+
+def time_pages(urls: dict[str, str], who: str, repeat: int) -> dict[str, dict[str, float]]:
+    from django.test import Client
+
+    from authware.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(username=who))
+    # Round robin over the page types, so a burst of load from elsewhere on this
+    # shared machine hits every page type alike instead of one of them.
+    times: dict[str, list[float]] = {label: [] for label in urls}
+    cpu: dict[str, list[float]] = {label: [] for label in urls}
+    for url in urls.values():
+        for _ in range(3):
+            assert client.get(url).status_code == 200, url
+    for _ in range(repeat):
+        for label, url in urls.items():
+            started, cpu_started = time.perf_counter(), time.process_time()
+            response = client.get(url)
+            times[label].append((time.perf_counter() - started) * 1000)
+            cpu[label].append((time.process_time() - cpu_started) * 1000)
+            assert response.status_code == 200
+    results = {}
+    for label, values in times.items():
+        values.sort()
+        results[label] = {
+            "p50_ms": round(statistics.median(values), 1),
+            "p95_ms": round(values[int(len(values) * 0.95) - 1], 1),
+            # This process's CPU per request (not the database's): steadier than
+            # wall time when other work shares the machine.
+            "cpu_p50_ms": round(statistics.median(cpu[label]), 1),
+        }
+        print(
+            f"  {who:5s} {label:20s} p50 {results[label]['p50_ms']:6.1f} ms  "
+            f"p95 {results[label]['p95_ms']:6.1f} ms  "
+            f"(web CPU p50 {results[label]['cpu_p50_ms']:5.1f} ms)",
+            flush=True,
+        )
+    return results
+
+
+def shorten(sql: str) -> str:
+    """The SQL with its column list and long id lists folded, for reading."""
+    import re
+
+    sql = re.sub(r"^SELECT .*? FROM", "SELECT … FROM", sql, count=1)
+    sql = re.sub(
+        r"IN \(((?:\d+, ){8,}\d+)\)",
+        lambda m: f"IN (…{m.group(1).count(',') + 1} ids…)",
+        sql,
+    )
+    return sql
+
+
+def explain(urls: dict[str, str], who: str) -> str:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from authware.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(username=who))
+    out = []
+    for label, url in urls.items():
+        with CaptureQueriesContext(connection) as ctx:
+            client.get(url)
+        main = [
+            q["sql"]
+            for q in ctx.captured_queries
+            if "FROM `junefs_file`" in q["sql"] and "LIMIT" in q["sql"]
+        ]
+        with connection.cursor() as cursor:
+            for sql in main:
+                cursor.execute("EXPLAIN " + sql)
+                names = [c[0] for c in cursor.description]
+                plan = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+                out.append(f"#### {label} ({who}): `{url[:90]}`\n")
+                short = shorten(sql)
+                out.append(f"```sql\n{short}\n```\n")
+                out.append("| table | type | key | rows | Extra |\n|---|---|---|---|---|")
+                for row in plan:
+                    cells = [row[k] for k in ("table", "type", "key", "rows", "Extra")]
+                    out.append("| " + " | ".join(str(c) for c in cells) + " |")
+                out.append("")
+    return "\n".join(out)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _hammer(args: tuple[str, str, float]) -> int:
+    import httpx
+
+    url, cookie, seconds = args
+    done = 0
+    with httpx.Client(cookies={"sessionid": cookie}, timeout=30) as client:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            response = client.get(url)
+            if response.status_code != 200:
+                raise RuntimeError(f"{url}: {response.status_code}")
+            done += 1
+    return done
+
+
+SERVERS = {
+    # What `make run` serves (daphne there; uvicorn here for its --workers).
+    "asgi": ["sequenzia.asgi:application"],
+    # The same Django project as WSGI workers (HTTP only; websockets stay on ASGI).
+    "wsgi": ["--interface", "wsgi", "sequenzia.wsgi:application"],
+}
+
+
+def throughput(app: list[str], seconds: float = 10.0, clients: int = 6) -> dict[str, float]:
+    from django.test import Client
+
+    from authware.models import User
+
+    session = Client()
+    session.force_login(User.objects.get(username="bob"))
+    cookie = session.cookies["sessionid"].value
+    port = free_port()
+    env = {**os.environ, "DATABASE_CONN_MAX_AGE": "60"}
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            *app,
+            "--workers",
+            "2",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        import httpx
+
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/healthz").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        figures = {}
+        with multiprocessing.get_context("spawn").Pool(clients) as pool:
+            for label, path in (("trivial view", "/healthz"), ("gallery first page", "/")):
+                pool.map(_hammer, [(base + path, cookie, 1.0)] * clients)  # warm up
+                started = time.monotonic()
+                counts = pool.map(_hammer, [(base + path, cookie, seconds)] * clients)
+                figures[label] = round(sum(counts) / (time.monotonic() - started), 1)
+                print(f"  {label}: {figures[label]} requests/s", flush=True)
+        figures["ratio"] = round(figures["gallery first page"] / figures["trivial view"], 3)
+        return figures
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+BUFFER_POOL = 2 * 1024**3
+
+
+def server_facts() -> dict[str, Any]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT VERSION(), @@innodb_buffer_pool_size")
+        version, pool = cursor.fetchone()
+    return {
+        "mariadb": version,
+        "innodb_buffer_pool_mb": int(pool) // 1024**2,
+        "cpus": os.cpu_count(),
+        "load_average_at_start": os.getloadavg(),
+    }
+
+
+def set_buffer_pool(size: int) -> int:
+    """Size InnoDB's buffer pool (a server-wide, dynamic setting); returns the old size.
+
+    MariaDB's default of 128 MiB holds a tenth of this table and its indexes, so
+    every page would be a disk read; a server for a million files is given
+    enough memory to hold them. The benchmark restores the old size when done.
+    """
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT @@innodb_buffer_pool_size")
+        old = int(cursor.fetchone()[0])
+        cursor.execute("SET GLOBAL innodb_buffer_pool_size = %s", [size])
+    time.sleep(2)  # the resize runs in the background
+    return old
+
+
+def warm(rows: int) -> None:
+    """Read the table and the gallery's indexes once, as a running server would have."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for index in ("PRIMARY", "file_date", "file_channel_date", "file_shuffle", "file_name"):
+            cursor.execute(f"SELECT COUNT(*) FROM junefs_file FORCE INDEX ({index})")  # noqa: S608
+            cursor.fetchall()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--repeat", type=int, default=100)
+    args = parser.parse_args()
+    setup_django(os.environ["DATABASE_URL"])
+    print("seeding (kept between runs)…", flush=True)
+    figures: dict[str, Any] = {"seed": seed(args.rows)}
+    old_pool = set_buffer_pool(BUFFER_POOL)
+    try:
+        figures.update(measure(args))
+    finally:
+        set_buffer_pool(old_pool)
+    args.out.write_text(json.dumps(figures, indent=2))
+    return 0
+
+
+def measure(args: argparse.Namespace) -> dict[str, Any]:
+    warm(args.rows)
+    figures: dict[str, Any] = {"server": server_facts()}
+    urls = pages(args.rows)
+    figures["member (bob, 120 of 200 folders)"] = time_pages(urls, "bob", args.repeat)
+    figures["admin (alice, every folder)"] = time_pages(
+        {k: v for k, v in urls.items() if k != "favourites"}, "alice", args.repeat
+    )
+    plans = explain(urls, "bob") + "\n" + explain({"first page": "/"}, "alice")
+    (args.out.parent / "gallery-explain.md").write_text(plans)
+    for name, app in SERVERS.items():
+        print(f"  throughput, uvicorn {name}, 2 workers:", flush=True)
+        figures[f"throughput (uvicorn {name}, 2 workers)"] = throughput(app)
+    return figures
+
+
+if __name__ == "__main__":
+    sys.exit(main())

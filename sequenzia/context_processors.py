@@ -1,0 +1,12 @@
+"""Template context every page gets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def site(request: HttpRequest) -> dict[str, Any]:
+    return {"SITE_URL": settings.SITE_URL}

@@ -1,0 +1,1 @@
+"""The gallery's views, one module per area (see sequenzia/urls.py)."""
