@@ -233,6 +233,15 @@ DISCORD_API_BASE = env.url(
 DISCORD_GATEWAY_URL = env.url(
     "DISCORD_GATEWAY_URL", "wss://gateway.discord.gg/", schemes=("ws", "wss")
 )
+# The Discord backend retries 5xx answers, dropped connections and timeouts
+# with capped exponential backoff (discord.py itself waits out 429s).
+DISCORD_RETRY_ATTEMPTS = env.int("DISCORD_RETRY_ATTEMPTS", 6, minimum=1, maximum=20)
+DISCORD_RETRY_BASE_DELAY = env.float("DISCORD_RETRY_BASE_DELAY", 0.5, minimum=0.0)
+DISCORD_RETRY_MAX_DELAY = env.float("DISCORD_RETRY_MAX_DELAY", 30.0, minimum=0.0)
+# Longest wait for one request, rate-limit waits included (seconds).
+DISCORD_REQUEST_TIMEOUT = env.float("DISCORD_REQUEST_TIMEOUT", 600.0, minimum=1.0)
+# Read every uploaded part back from the CDN and check its sha256 before it counts.
+DISCORD_VERIFY_UPLOADS = env.bool("DISCORD_VERIFY_UPLOADS", True)
 
 # --- Static files and i18n ----------------------------------------------------
 
