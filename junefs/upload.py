@@ -55,15 +55,13 @@ class UploadSummary:
 
 
 def part_target(server: Server | None, index: int = 0, kind: str = "part") -> Target:
-    """Where a server wants its parts (or thumbnails) to go."""
+    """Where a server wants its parts (or thumbnails: the parts channels when it has
+    no thumbnails channel) to go."""
     if server is None:
         return Target(kind=kind, index=index)
-    if kind == "thumbnail":
-        channels: tuple[int, ...] = (
-            (server.thumbnails_channel_id,) if server.thumbnails_channel_id else ()
-        )
-    else:
-        channels = tuple(int(c) for c in server.parts_channel_ids or ())
+    channels = tuple(int(c) for c in server.parts_channel_ids or ())
+    if kind == "thumbnail" and server.thumbnails_channel_id:
+        channels = (server.thumbnails_channel_id,)
     return Target(
         kind=kind,
         channel_ids=channels,
