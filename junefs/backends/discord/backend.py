@@ -6,8 +6,9 @@
   :mod:`junefs.manifest` as its text. A thumbnail is one message in the
   thumbnails channel (the first parts channel when there is none).
 * Locators keep channel, message and attachment ids. The URL is a cache with
-  its expiry, renewed in batches (:mod:`.urls`) and again when the CDN
-  answers 404.
+  its expiry, renewed in batches before reads (:mod:`.urls`) and, when the
+  CDN still answers 404, by fetching that one message (the read bucket is far
+  roomier than refresh-urls').
 * Every message is created with a nonce and ``enforce_nonce``, so a retry
   after a connection that died on the way back returns the message already
   made instead of a duplicate.
