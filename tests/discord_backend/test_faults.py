@@ -39,7 +39,9 @@ def test_an_upload_rides_out_a_429_storm(world: World, small_parts):  # type: ig
     assert b"".join(iter_file(file)) == data
 
 
-def test_5xx_and_dropped_connections_are_retried_without_duplicate_messages(world: World, small_parts):  # type: ignore[no-untyped-def]
+def test_5xx_and_dropped_connections_are_retried_without_duplicate_messages(
+    world: World, small_parts
+):  # type: ignore[no-untyped-def]
     faults = world.emulator.faults
     rules = [
         faults.server_errors(statuses=(503,), count=3, route=CREATE),
@@ -71,7 +73,7 @@ def test_a_corrupt_or_truncated_cdn_body_is_never_served_as_good(world: World, s
     file = ingest_bytes(data, world.folder, "bad.bin").file
     second = file.parts.get(index=1)
     getattr(world.emulator.faults, fault)(count=1, attachment_id=second.attachment_id)
-    with pytest.raises(PartDamaged, match="part 1 .*(sha256 is|bytes, expected)"):
+    with pytest.raises(PartDamaged, match=r"part 1 .*(sha256 is|bytes, expected)"):
         b"".join(iter_file(file))
 
     getattr(world.emulator.faults, fault)(count=1, attachment_id=second.attachment_id)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import io
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from junefs.backends import Locator
-from junefs.errors import PartDamaged
+from junefs.errors import BackendRefused, PartDamaged
 from junefs.models import File
 from junefs.reader import download_to, iter_file, verify_file
 from junefs.upload import part_target
@@ -35,7 +36,9 @@ def small_parts(settings):  # type: ignore[no-untyped-def]
     return settings
 
 
-def test_urls_expired_on_discord_are_renewed_when_the_cdn_says_404(world: World, small_parts, tmp_path):  # type: ignore[no-untyped-def]
+def test_urls_expired_on_discord_are_renewed_when_the_cdn_says_404(
+    world: World, small_parts, tmp_path
+):  # type: ignore[no-untyped-def]
     data = random_bytes(200_000, seed=21)
     file = ingest_bytes(data, world.folder, "old.bin").file
     world.emulator.advance_clock(2 * 3600)  # every stored URL is now past its `ex`
@@ -50,7 +53,9 @@ def test_urls_expired_on_discord_are_renewed_when_the_cdn_says_404(world: World,
     assert file.part_count == 4
 
 
-def test_urls_known_to_be_stale_are_refreshed_in_one_batch_before_the_download(world: World, small_parts):  # type: ignore[no-untyped-def]
+def test_urls_known_to_be_stale_are_refreshed_in_one_batch_before_the_download(
+    world: World, small_parts
+):  # type: ignore[no-untyped-def]
     data = random_bytes(200_000, seed=22)
     file = ingest_bytes(data, world.folder, "stale.bin").file
     world.emulator.advance_clock(2 * 3600)
@@ -74,13 +79,23 @@ def test_refresh_sends_at_most_50_urls_a_request_and_falls_back_to_the_message(w
         attachment = message.attachments[0]
         url, _ = world.emulator.attachment_urls(attachment.id)
         locators.append(
-            Locator("discord", channel_id=channel_id, message_id=message.id,
-                    attachment_id=attachment.id, url=url)
+            Locator(
+                "discord",
+                channel_id=channel_id,
+                message_id=message.id,
+                attachment_id=attachment.id,
+                url=url,
+            )
         )
     no_url = locators[0].with_url("", None)
     gone = world.emulator.post_message(channel_id, world.emulator.bot.id, files=[("g", b"g")])
-    gone_locator = Locator("discord", channel_id=channel_id, message_id=gone.id,
-                           attachment_id=gone.attachments[0].id, url="https://x/attachments/1/2/g")
+    gone_locator = Locator(
+        "discord",
+        channel_id=channel_id,
+        message_id=gone.id,
+        attachment_id=gone.attachments[0].id,
+        url="https://x/attachments/1/2/g",
+    )
     world.emulator.delete_message(channel_id, gone.id, emit_event=False)
     world.emulator.advance_clock(48 * 3600)
     world.emulator.reset_counters()
@@ -114,12 +129,13 @@ def test_a_part_message_deleted_behind_our_back_marks_the_file_damaged(world: Wo
 
 
 def test_a_server_without_parts_channels_is_refused_clearly(world: World):  # type: ignore[no-untyped-def]
-    from junefs.errors import BackendRefused
-
     world.server.parts_channel_ids = []
     world.server.thumbnails_channel_id = None
-    import io
-
-    with pytest.raises(BackendRefused, match="no Discord channel for parts.*discord_io setup"):
-        world.backend.put(io.BytesIO(b"x"), size=1, sha256=hashlib.sha256(b"x").hexdigest(),
-                          name="x", target=part_target(world.server))
+    with pytest.raises(BackendRefused, match=r"no Discord channel for parts.*discord_io setup"):
+        world.backend.put(
+            io.BytesIO(b"x"),
+            size=1,
+            sha256=hashlib.sha256(b"x").hexdigest(),
+            name="x",
+            target=part_target(world.server),
+        )
