@@ -180,7 +180,8 @@ class DiscordBackend(Backend):
                     nonce=nonce,
                     allowed_mentions=discord.AllowedMentions.none(),
                 )
-                return await http.send_message(channel_id, params=params)
+                async with self.session.channel_lock(channel_id):
+                    return await http.send_message(channel_id, params=params)
             finally:
                 for attachment in attachments:
                     attachment.close()  # gives the body its close() back; we own it

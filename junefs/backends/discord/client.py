@@ -133,6 +133,7 @@ class DiscordSession:
         self._thread.start()
         configure_discordpy(api_base, gateway_url)
         self.bot_user_id = 0
+        self._channel_locks: dict[int, asyncio.Lock] = {}
         self.http: discord.http.HTTPClient | None = None
         self.cdn: aiohttp.ClientSession | None = None
         try:
@@ -161,6 +162,18 @@ class DiscordSession:
 
         self.http, user = await self.retrying("log in to Discord", login, policy)
         self.bot_user_id = int(user["id"])
+
+    def channel_lock(self, channel_id: int) -> asyncio.Lock:
+        """One message create at a time per channel (use on the loop only).
+
+        discord.py's bucket bookkeeping is exact with one request in flight per
+        bucket; with several, it counts the bucket empty early and sleeps a
+        whole window. Parallelism comes from several channels, each its own bucket.
+        """
+        lock = self._channel_locks.get(channel_id)
+        if lock is None:
+            lock = self._channel_locks[channel_id] = asyncio.Lock()
+        return lock
 
     # --- running coroutines from other threads ---------------------------------------
 
