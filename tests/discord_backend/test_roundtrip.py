@@ -128,3 +128,15 @@ def test_parts_spread_over_several_parts_channels(db, discord_settings, emulator
         assert sorted(line.index for line in lines) == [i, i + 3]
     assert {p.channel_id for p in file.parts.all()} == set(world.parts_channels)
     assert b"".join(iter_file(file)) == data
+
+
+def test_parallel_parts_honour_the_buckets_without_drawing_a_429(world: World, settings):  # type: ignore[no-untyped-def]
+    world.emulator.set_bucket("message_create", 3, 0.5)
+    settings.JUNEFS_MAX_PART_SIZE = 20_000
+    settings.JUNEFS_UPLOAD_CONCURRENCY = 8
+    data = random_bytes(200_000, seed=6)  # 10 parts, one parts channel
+    file = ingest_bytes(data, world.folder, "paced.bin").file
+    assert (file.state, file.part_count) == (File.State.COMPLETE, 10), file.state_note
+    counters = world.emulator.counters()
+    assert counters["total_429"] == 0 and counters["rate_limited"] == {}
+    assert len(world.part_messages(file.sha256)) == 10
