@@ -134,3 +134,21 @@ def test_a_server_without_a_guild_completes_files_without_publishing(world: Worl
     # Without a thumbnails channel the preview goes to the parts channels.
     thumb = Thumbnail.objects.get(file=file)
     assert thumb.channel_id in world.parts_channels
+
+
+def test_a_file_moved_while_it_uploads_is_published_where_it_ended_up(world: World):  # type: ignore[no-untyped-def]
+    from junefs.backends.discord import DiscordBackend
+    from junefs.upload import upload_file
+
+    other = world.new_folder("elsewhere")
+
+    class MovedMidway(DiscordBackend):
+        def publish(self, file: File) -> None:
+            # Someone moved the file after this upload loaded it.
+            File.objects.filter(pk=file.pk).update(channel=other)
+            super().publish(file)
+
+    file = ingest_bytes(jpeg_bytes(320, 240, seed=5), world.folder, "m.jpg", upload="none").file
+    assert upload_file(file.pk, backend=MovedMidway()).state == File.State.COMPLETE
+    assert world.parent_messages() == []
+    assert len(world.parent_messages(other.discord_channel_id)) == 1

@@ -168,6 +168,8 @@ def _message(backend: DiscordBackend, channel_id: int, message_id: int) -> dict[
 
 def publish(backend: DiscordBackend, file: File) -> None:
     """Post the parent message (again only if the recorded one is gone)."""
+    # The upload may have run for a while: post where the file is now, as it is called now.
+    file.refresh_from_db(fields=["channel", "name", "discord_message_id", "discord_attachment_id"])
     channel_id = folder_channel_id(backend, file.channel)
     if channel_id is None:
         return
