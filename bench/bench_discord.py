@@ -69,6 +69,11 @@ class Emulator:
         with urllib.request.urlopen(request, timeout=60) as response:
             return json.loads(response.read())["result"]
 
+    def counters(self) -> dict[str, Any]:
+        url = f"{self.info['base_url']}/_emulator/counters"
+        with urllib.request.urlopen(url, timeout=60) as response:
+            return dict(json.loads(response.read()))
+
     def call(self, operation: str, **arguments: Any) -> Any:
         return self.post(f"call/{operation}", arguments)
 
@@ -121,6 +126,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
                 for i in range(channels)
             ]
             folder = emulator.call("create_channel", guild_id=guild, name=f"bench-{label}")
+            emulator.call("reset_counters")
             result = run_child(
                 "bench.discord_child",
                 work / f"data-{label}",
@@ -141,6 +147,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
                     "LOG_LEVEL": "WARNING",
                 },
             )
+            answered_429 = emulator.counters()["total_429"]
             for channel_id in [*parts, folder["id"]]:  # free the emulator's memory
                 emulator.call("delete_channel", channel_id=channel_id)
             (work / "out.bin").unlink(missing_ok=True)
@@ -160,6 +167,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             figures[f"{label}_download_MBps"] = round(size / 1e6 / float(result["download_s"]), 1)  # type: ignore[arg-type]
             figures[f"{label}_peak_rss_MB"] = round(float(result["peak_rss_mb"]), 1)  # type: ignore[arg-type]
             figures[f"{label}_identical"] = result["identical"]
+            figures[f"{label}_429_answers"] = answered_429
             print(
                 f"  {label}: {mbps:.2f} MB/s; ratio {mbps / sustained:.3f} to the sustained "
                 f"maximum, {burst_s / upload_s:.3f} to the burst-aware bound",

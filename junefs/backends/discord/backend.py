@@ -175,7 +175,7 @@ class DiscordBackend(Backend):
                 attachments.append(discord.File(cast(io.BufferedIOBase, body), filename=filename))
             try:
                 params = discord.http.handle_message_parameters(
-                    content=content or None,
+                    content=content or discord.utils.MISSING,
                     files=attachments,
                     nonce=nonce,
                     allowed_mentions=discord.AllowedMentions.none(),
