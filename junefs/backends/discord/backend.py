@@ -51,6 +51,7 @@ from junefs.backends.discord.client import (
 )
 from junefs.backends.discord.urls import attachment_locator, refresh_locators
 from junefs.errors import BackendRefused, IntegrityError, JuneFSError, ObjectMissing
+from junefs.manifest import render_part
 
 if TYPE_CHECKING:
     from junefs.models import Channel, File
@@ -131,11 +132,7 @@ class DiscordBackend(Backend):
                 f"{name} is {size} bytes, over the attachment limit of {limit} bytes "
                 f"for this guild; it must be cut into smaller parts"
             )
-        content = ""
-        if target.part_of is not None:
-            from junefs.manifest import render_part
-
-            content = render_part(target.part_of)
+        content = render_part(target.part_of) if target.part_of is not None else ""
         with _spool(stream, size, sha256, name) as body:
             message = self.send_message(channel_id, content, [(name, body)], what=f"upload {name}")
         locator = attachment_locator(message, self.name)
