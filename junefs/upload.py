@@ -3,7 +3,10 @@
 One function, :func:`upload_file`, safe to run twice and to resume:
 
 1. Claim the file with a conditional UPDATE (pending/failed, or uploading
-   with an expired lease) and go on only if exactly one row changed.
+   with an expired lease) and go on only if exactly one row changed. When
+   the claim takes over a failed or abandoned upload, the backend first
+   removes what that attempt sent and never recorded
+   (:meth:`~junefs.backends.base.Backend.cleanup_failed_upload`).
 2. Put every part that has no locator yet, several at a time, each read
    from the staged object and checked against its recorded sha256 as it is
    sent. Each confirmed part is saved as it lands, so a crash loses at most
@@ -22,7 +25,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -32,6 +35,7 @@ from django.utils import timezone
 
 from junefs.backends import Backend, Locator, Target, get_backend
 from junefs.errors import IntegrityError, JuneFSError, ObjectMissing
+from junefs.manifest import PartLine
 from junefs.spanning import SliceReader
 from junefs.store import ContentStore, get_store
 
@@ -51,15 +55,13 @@ class UploadSummary:
 
 
 def part_target(server: Server | None, index: int = 0, kind: str = "part") -> Target:
-    """Where a server wants its parts (or thumbnails) to go."""
+    """Where a server wants its parts (or thumbnails: the parts channels when it has
+    no thumbnails channel) to go."""
     if server is None:
         return Target(kind=kind, index=index)
-    if kind == "thumbnail":
-        channels: tuple[int, ...] = (
-            (server.thumbnails_channel_id,) if server.thumbnails_channel_id else ()
-        )
-    else:
-        channels = tuple(int(c) for c in server.parts_channel_ids or ())
+    channels = tuple(int(c) for c in server.parts_channel_ids or ())
+    if kind == "thumbnail" and server.thumbnails_channel_id:
+        channels = (server.thumbnails_channel_id,)
     return Target(
         kind=kind,
         channel_ids=channels,
@@ -71,16 +73,24 @@ def part_target(server: Server | None, index: int = 0, kind: str = "part") -> Ta
 
 def claim(file_id: int, lease: timedelta) -> bool:
     """Take the file for upload; True only if this caller got it."""
+    return claim_upload(file_id, lease) is not None
+
+
+def claim_upload(file_id: int, lease: timedelta) -> str | None:
+    """Take the file for upload: ``"new"``, ``"resumed"`` (a failed or abandoned
+    upload taken over), or None when another caller has it or it is done."""
     from junefs.models import File
 
     now = timezone.now()
-    claimable = Q(state__in=[File.State.PENDING, File.State.FAILED]) | Q(
+    taken = {"state": File.State.UPLOADING, "upload_lease_until": now + lease, "state_note": ""}
+    if File.objects.filter(pk=file_id, state=File.State.PENDING).update(**taken) == 1:
+        return "new"
+    abandoned = Q(state=File.State.FAILED) | Q(
         state=File.State.UPLOADING, upload_lease_until__lt=now
     )
-    changed = File.objects.filter(claimable, pk=file_id).update(
-        state=File.State.UPLOADING, upload_lease_until=now + lease, state_note=""
-    )
-    return changed == 1
+    if File.objects.filter(abandoned, pk=file_id).update(**taken) == 1:
+        return "resumed"
+    return None
 
 
 def _put_slice(backend: Backend, path: str, part: Part, name: str, target: Target) -> Locator:
@@ -107,7 +117,8 @@ def upload_file(
     from junefs.models import File
 
     lease = timedelta(seconds=settings.JUNEFS_UPLOAD_LEASE_SECONDS)
-    if not claim(file_id, lease):
+    claimed = claim_upload(file_id, lease)
+    if claimed is None:
         file = File.objects.filter(pk=file_id).first()
         state = file.state if file else "gone"
         return UploadSummary(file_id, state, 0, 0, note="not claimed (done or in progress)")
@@ -115,6 +126,8 @@ def upload_file(
     backend = backend or get_backend(file.backend)
     store = store or get_store()
     try:
+        if claimed == "resumed":
+            backend.cleanup_failed_upload(file)
         sent, reused = _upload_parts(file, backend, store, lease, progress)
         _upload_thumbnail(file, backend, store)
         backend.publish(file)
@@ -159,7 +172,10 @@ def _upload_parts(
             while queue and len(pending) < concurrency and first_error is None:
                 part = queue.pop(0)
                 name = f"{file.sha256[:16]}.{part.index:04d}.part"
-                target = part_target(server, index=part.index)
+                line = PartLine(
+                    file.sha256, part.index, file.part_count, part.offset, part.size, part.sha256
+                )
+                target = replace(part_target(server, index=part.index), part_of=line)
                 future = pool.submit(_put_slice, backend, str(staged), part, name, target)
                 pending[future] = part
             if not pending:

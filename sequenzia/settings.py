@@ -420,6 +420,16 @@ DISCORD_IO_LEASE_SECONDS = env.float("DISCORD_IO_LEASE_SECONDS", 10.0, minimum=1
 # with an error at start-up. Once connected, discord.py reconnects for ever.
 DISCORD_IO_CONNECT_ATTEMPTS = env.int("DISCORD_IO_CONNECT_ATTEMPTS", 5, minimum=1)
 
+# The Discord backend retries 5xx answers, dropped connections and timeouts
+# with capped exponential backoff (discord.py itself waits out 429s).
+DISCORD_RETRY_ATTEMPTS = env.int("DISCORD_RETRY_ATTEMPTS", 6, minimum=1, maximum=20)
+DISCORD_RETRY_BASE_DELAY = env.float("DISCORD_RETRY_BASE_DELAY", 0.5, minimum=0.0)
+DISCORD_RETRY_MAX_DELAY = env.float("DISCORD_RETRY_MAX_DELAY", 30.0, minimum=0.0)
+# Longest wait for one request, rate-limit waits included (seconds).
+DISCORD_REQUEST_TIMEOUT = env.float("DISCORD_REQUEST_TIMEOUT", 600.0, minimum=1.0)
+# Read every uploaded part back from the CDN and check its sha256 before it counts.
+DISCORD_VERIFY_UPLOADS = env.bool("DISCORD_VERIFY_UPLOADS", True)
+
 # --- Static files and i18n ----------------------------------------------------
 
 LANGUAGE_CODE = "en-us"

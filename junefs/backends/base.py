@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, BinaryIO, ClassVar
 
+from junefs.manifest import PartLine
 from junefs.store import Readable
 
 if TYPE_CHECKING:
@@ -50,7 +51,9 @@ class Target:
 
     ``kind`` is ``"part"`` or ``"thumbnail"``. ``channel_ids`` are the
     server's channels for that kind (several parts channels spread the load;
-    ``index`` picks one). Backends without channels ignore both.
+    ``index`` picks one). Backends without channels ignore both. ``part_of``
+    says which file a part belongs to, for backends that label what they
+    store (Discord writes it on the part message, see :mod:`junefs.manifest`).
     """
 
     kind: str = "part"
@@ -58,6 +61,7 @@ class Target:
     index: int = 0
     guild_id: int | None = None
     attachment_limit: int | None = None
+    part_of: PartLine | None = None
 
 
 class Backend(abc.ABC):
