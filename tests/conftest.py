@@ -38,6 +38,18 @@ def junefs_dirs(settings, tmp_path: Path) -> Iterator[Path]:  # type: ignore[no-
     get_backend.cache_clear()
 
 
+@pytest.fixture(autouse=True)
+def cds_audit_in_hand(settings) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """Any test may hit CDS URLs: flush its audit by hand, never from a thread
+    that could write after the test's database is gone."""
+    from cds.audit import audit_log
+
+    settings.CDS_AUDIT_FLUSH_SECONDS = 0
+    audit_log.discard()
+    yield
+    audit_log.discard()
+
+
 @pytest.fixture
 def output_dir(request: pytest.FixtureRequest) -> Path:
     """A folder for this test's artefacts (screenshots, logs) under TEST_OUTPUT_DIR."""

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 import pytest
 
 from cds import stats
-from cds.audit import audit_log
 from junefs.backends import get_backend
 from junefs.models import Channel
 from tests.factories import make_channel
@@ -15,17 +14,15 @@ from tests.factories import make_channel
 
 @pytest.fixture(autouse=True)
 def cds_settings(settings) -> Iterator[None]:  # type: ignore[no-untyped-def]
-    """Audit flushed by hand, no Celery hand-offs, no peers, no nginx, fresh counters."""
-    settings.CDS_AUDIT_FLUSH_SECONDS = 0
+    """No Celery hand-offs, no peers, no nginx, fresh counters (the audit is
+    flushed by hand for every test: see tests/conftest.py)."""
     settings.CDS_UNPACK_SPANNED = False
     settings.CDS_DAMAGED_RETRY_SECONDS = 0
     settings.CDS_PEERS = []
     settings.CDS_NODE_TOKEN = ""
     settings.CDS_ACCEL_REDIRECT = ""
-    audit_log.discard()
     stats.reset()
     yield
-    audit_log.discard()
 
 
 @pytest.fixture(params=["local", "storages"])

@@ -20,7 +20,7 @@ from tests.factories import jpeg_bytes
 from tests.web.conftest import build_world
 
 # Thumbnails come from CDS, another app; a small stand-in serves them here.
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.urls("tests.web.cds_stub")]
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM_ARGS = [
     "--headless=new",
@@ -86,6 +86,14 @@ def test_daily_use(
     page.click("form button[type=submit]")
     page.wait_for_url(f"{url}/")
     assert page.locator(".tile").count() == 6  # shared and uploads; no NSFW, no secret
+    # Every thumbnail really arrives from CDS (/cds/t/) and shows.
+    from playwright.sync_api import expect
+
+    expect(page.locator(".tile img.loaded")).to_have_count(6)
+    shown = page.locator(".tile img").evaluate_all(
+        "els => els.map(e => [e.getAttribute('src'), e.naturalWidth])"
+    )
+    assert all(src.startswith("/cds/t/") and width > 0 for src, width in shown), shown
     steps.shot("gallery")
 
     # Browse a folder from the sidebar.

@@ -365,6 +365,74 @@ CASES: list[Case] = [
 ]
 
 
+def readers_of_shared(status: int = 200) -> dict[str, int]:
+    """Bytes of a file in "shared": whoever may read the folder, else 404 (never 403)."""
+    return {
+        "alice": status,
+        "bob": status,
+        "charlie": 404,
+        "anon": 404,
+        "token": status,
+        "token_write": status,
+        "device": status,
+    }
+
+
+def sha(key: str) -> Callable[[World], str]:
+    return lambda w: w.files[key].sha256
+
+
+def share_path(w: World) -> str:
+    from cds.sharing import url_for
+
+    return url_for(w.extra["share_link"])
+
+
+#: CDS (the content server), under /cds/: bytes follow the folder grants.
+CDS_CASES: list[Case] = [
+    Case("cds:file", "get", url("cds:file", f("shared")), readers_of_shared()),
+    Case(
+        "cds:file-named",
+        "get",
+        url("cds:file-named", f("shared"), username("cat.jpg")),
+        readers_of_shared(),
+    ),
+    Case(
+        "cds:file-named",
+        "get",
+        url("cds:file-named", f("secret"), username("x.jpg")),
+        {**everyone(404), "alice": 200},
+    ),
+    Case("cds:thumbnail", "get", url("cds:thumbnail", f("shared")), readers_of_shared()),
+    Case("cds:thumbnail", "get", url("cds:thumbnail", f("photo")), {**everyone(404), "alice": 200}),
+    Case("cds:hash", "get", url("cds:hash", sha("shared")), readers_of_shared()),
+    Case("cds:hash", "get", url("cds:hash", sha("secret")), {**everyone(404), "alice": 200}),
+    # A share link is the access: it works for anyone holding it.
+    Case("cds:share", "get", share_path, everyone(200)),
+    Case("cds:health", "get", url("cds:health"), everyone(200)),
+    # Making a file public takes write access to its folder.
+    Case(
+        "cds:create-share",
+        "post",
+        url("cds:create-share", f("upload2")),
+        {**everyone(404), "alice": 201, "bob": 201, "token_write": 201},
+    ),
+    Case(
+        "cds:create-share",
+        "post",
+        url("cds:create-share", f("shared")),
+        {**everyone(404), "alice": 201},
+    ),
+    Case(
+        "cds:revoke-share",
+        "post",
+        url("cds:revoke-share", extra("share_link_id")),
+        {**everyone(404), "alice": 200, "bob": 200, "token_write": 200},
+    ),
+]
+CASES += CDS_CASES
+
+
 def add_albums(world: World) -> None:
     private = Album.objects.create(owner=world.alice, name="alice private")
     item = AlbumItem.objects.create(album=private, file=world.files["photo"], position=1)
@@ -375,14 +443,26 @@ def add_albums(world: World) -> None:
     world.extra.update(private=private.pk, public=public.pk, item=item.pk, spare_token=spare.pk)
 
 
+def add_share_links(world: World) -> None:
+    from cds.sharing import create_share_link
+
+    shared = create_share_link(world.files["shared"], created_by=world.alice)
+    revocable = create_share_link(world.files["upload2"], created_by=world.bob)
+    world.extra.update(share_link=shared, share_link_id=revocable.pk)
+
+
 def site_url_names() -> set[str]:
     """Every named URL of our own site and of the API (admin and allauth are theirs)."""
     names: set[str] = set()
     for entry in site_urls.urlpatterns:
         if isinstance(entry, URLPattern) and entry.name:
             names.add(entry.name)
-        elif isinstance(entry, URLResolver) and entry.namespace == "api":
-            names |= {f"api:{p.name}" for p in entry.url_patterns if p.name != "api-root"}
+        elif isinstance(entry, URLResolver) and entry.namespace in ("api", "cds"):
+            names |= {
+                f"{entry.namespace}:{p.name}"
+                for p in entry.url_patterns
+                if isinstance(p, URLPattern) and p.name and p.name != "api-root"
+            }
     return names
 
 
@@ -399,6 +479,7 @@ def test_every_url_has_a_case() -> None:
 def test_permission_matrix(who: str) -> None:
     world = build_world()
     add_albums(world)
+    add_share_links(world)
     client = client_for(world, who)
     wrong = []
     for case in CASES:
