@@ -62,6 +62,8 @@ def file_page(request: HttpRequest, file_id: int) -> HttpResponse:
             "share_url": links.share_url(file),
             "thumbnail_url": links.thumbnail_url(file),
             "can_manage": access.can(request, "manage", file.channel_id),
+            # A share link makes the file public to whoever holds it: CDS asks for write.
+            "can_share": access.can(request, "write", file.channel_id),
             "can_flag": access.has_rank(request, User.Rank.JANITOR),
             "move_targets": access.channels_for(request, "write").exclude(pk=file.channel_id),
             "albums": Album.objects.filter(owner_id=me(request).pk).only("id", "name"),

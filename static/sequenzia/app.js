@@ -36,6 +36,31 @@
     else { window.prompt("Copy:", text); }
   });
 
+  // Share link: CDS makes a signed, expiring link; show it, select it, copy it.
+  document.addEventListener("click", function (e) {
+    var el = e.target.closest("[data-share]");
+    if (!el) return;
+    var box = document.querySelector(".share-result");
+    var csrf = document.querySelector("input[name=csrfmiddlewaretoken]");
+    el.disabled = true;
+    fetch(el.getAttribute("data-share"), {
+      method: "POST", credentials: "same-origin",
+      headers: { "X-CSRFToken": csrf ? csrf.value : "", "Accept": "application/json" }
+    }).then(function (r) {
+      return r.json().then(function (body) { return { ok: r.ok, body: body }; });
+    }).then(function (res) {
+      var input = box.querySelector(".share-url"), note = box.querySelector(".share-note");
+      box.hidden = false;
+      if (!res.ok) { input.value = ""; note.textContent = res.body.error || "Could not make a link."; return; }
+      input.value = res.body.url;
+      note.textContent = "Works without an account until " + new Date(res.body.expires_at).toLocaleString() + ".";
+      input.focus(); input.select();
+      if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(res.body.url).catch(function () {});
+    }).catch(function () {
+      box.hidden = false; box.querySelector(".share-note").textContent = "Network error: try again.";
+    }).then(function () { el.disabled = false; });
+  });
+
   // Filter form: colour picker fills the text field; empty fields stay out of the URL.
   document.querySelectorAll("[data-fills]").forEach(function (picker) {
     picker.addEventListener("input", function () { document.getElementById(picker.getAttribute("data-fills")).value = picker.value; });

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -63,6 +64,19 @@ class Steps:
         self.names.append(filename)
 
 
+def expect(locator: Any) -> Any:
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(locator)
+
+
+def world_bytes(file: Any) -> bytes:
+    from junefs.store import get_store
+
+    with get_store().open(file.sha256) as handle:
+        return handle.read()
+
+
 def test_daily_use(
     browser: Any, live_server: Any, transactional_db: None, output_dir: Path, tmp_path: Path
 ) -> None:
@@ -87,8 +101,6 @@ def test_daily_use(
     page.wait_for_url(f"{url}/")
     assert page.locator(".tile").count() == 6  # shared and uploads; no NSFW, no secret
     # Every thumbnail really arrives from CDS (/cds/t/) and shows.
-    from playwright.sync_api import expect
-
     expect(page.locator(".tile img.loaded")).to_have_count(6)
     shown = page.locator(".tile img").evaluate_all(
         "els => els.map(e => [e.getAttribute('src'), e.naturalWidth])"
@@ -131,6 +143,7 @@ def test_daily_use(
     page.click(".tile a.thumb")
     page.wait_for_url("**/f/*/**")
     assert page.locator("h1.filename").inner_text() == "shared-cat.jpg"
+    assert page.locator("[data-share]").count() == 0  # bob only reads "shared"
     steps.shot("file")
     page.click("button.fav")
     page.wait_for_selector("button.fav.on")
@@ -146,6 +159,20 @@ def test_daily_use(
     page.goto(f"{url}/albums/{album.pk}/")
     assert page.locator(".tile figcaption").all_inner_texts() == ["shared-cat.jpg"]
     steps.shot("album")
+
+    # Share a file bob manages: a signed link that works without an account.
+    page.goto(f"{url}/f/{world.files['upload'].pk}/")
+    page.click("[data-share]")
+    link = page.locator(".share-result .share-url")
+    expect(link).not_to_have_value("")
+    steps.shot("shared-link")
+    shared_path = urlsplit(link.input_value()).path
+    assert shared_path.startswith("/cds/s/")
+    stranger = browser.new_context()  # nobody logged in
+    answer = stranger.request.get(f"{url}{shared_path}")
+    assert answer.status == 200 and answer.body() == world_bytes(world.files["upload"])
+    assert stranger.request.get(f"{url}/cds/f/{world.files['upload'].pk}/").status == 404
+    stranger.close()
 
     # Upload two files, with a progress bar each.
     one, two = tmp_path / "beach.jpg", tmp_path / "forest.jpg"
