@@ -22,6 +22,11 @@ Two kinds of messages carry it:
 
 Messages people post in folder channels carry none of this; the mirror tells
 them apart by these lines, not by who posted them.
+
+A folder channel the backend creates carries a last topic line naming the
+folder it was made for (``sequenzia-folder v1 id=<folder id>``), so the
+mirror adopts that folder even if it hears of the channel before the
+backend has recorded its id.
 """
 
 from __future__ import annotations
@@ -31,6 +36,11 @@ import re
 from dataclasses import asdict, dataclass
 
 PART_TAG = "sequenzia-part v1"
+FOLDER_TAG = "sequenzia-folder v1"
+_FOLDER_LINE = re.compile(rf"^{FOLDER_TAG} id=(?P<folder_id>\d+)$")
+#: Discord's limits on a text channel's topic and name.
+MAX_TOPIC = 1024
+MAX_CHANNEL_NAME = 100
 FILE_TAG = "sequenzia-file v1"
 MANIFEST_NAME = "manifest.json"
 _HEX64 = r"[0-9a-f]{64}"
@@ -133,3 +143,28 @@ def parse_manifest(data: bytes) -> tuple[FileLine, list[ManifestPart]]:
     if [p.index for p in parts] != list(range(len(parts))) or len(parts) != file_line.parts:
         raise ValueError("manifest parts are not 0..n-1")
     return file_line, parts
+
+
+def render_folder_topic(folder_id: int, description: str = "") -> str:
+    """A channel topic: the folder's description, then the line naming the folder."""
+    tail = f"{FOLDER_TAG} id={folder_id}"
+    room = MAX_TOPIC - len(tail) - 1
+    description = description.strip()
+    if len(description) > room:
+        description = description[: room - 1] + "…"
+    return f"{description}\n{tail}" if description else tail
+
+
+def parse_folder_topic(topic: str) -> tuple[int | None, str]:
+    """(the folder id the channel was made for, or None; the topic without that line)."""
+    head, _, last = (topic or "").strip().rpartition("\n")
+    match = _FOLDER_LINE.match(last.strip())
+    if match is None:
+        return None, (topic or "").strip()
+    return int(match["folder_id"]), head.strip()
+
+
+def channel_name_for(folder_name: str, folder_id: int) -> str:
+    """The Discord text-channel name for a folder: lowercase words joined by dashes."""
+    name = re.sub(r"[^\w-]+", "-", folder_name.lower()).strip("-")[:MAX_CHANNEL_NAME]
+    return name or f"folder-{folder_id}"

@@ -12,9 +12,11 @@ import logging
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import Q
 
 from junefs.discord_io.mirror import forget_files, mirrored_files
 from junefs.discord_io.records import ChannelRecord, GuildRecord, snowflake_time
+from junefs.manifest import channel_name_for, parse_folder_topic
 from junefs.models import Channel, Server
 from junefs.signals import discord_member_updated
 
@@ -47,14 +49,22 @@ def upsert_channel(record: ChannelRecord, *, new_on_discord: bool = False) -> Ch
     server = Server.objects.filter(guild_id=record.guild_id).first()
     if server is None or not record.is_folder or record.id in system_channel_ids(server):
         return None
+    made_for, description = parse_folder_topic(record.topic)
     fields = {
         "category": record.category[:100],
         "nsfw": record.nsfw,
         "position": record.position,
-        "description": record.topic,
+        "description": description,
     }
     with transaction.atomic():
         channel = Channel.objects.filter(discord_channel_id=record.id).first()
+        if channel is None and made_for is not None:
+            # The backend made this channel for a folder (maybe not recorded yet).
+            channel = (
+                Channel.objects.filter(pk=made_for, server=server)
+                .filter(Q(discord_channel_id__isnull=True) | Q(discord_channel_id=record.id))
+                .first()
+            )
         if channel is None:
             # A folder made by hand with this name (not yet on Discord) is adopted.
             channel = Channel.objects.filter(
@@ -76,7 +86,9 @@ def upsert_channel(record: ChannelRecord, *, new_on_discord: bool = False) -> Ch
         if channel.discord_channel_id != record.id:
             channel.discord_channel_id = record.id
             changed.append("discord_channel_id")
-        if channel.name != record.name:
+        # Discord lowercases and dashes names: "New Folder" shows as "new-folder".
+        # Only a name that differs from that form is a rename done on Discord.
+        if record.name not in (channel.name, channel_name_for(channel.name, channel.pk)):
             name = _free_name(server, record.name, record, channel.pk)
             if name != channel.name:
                 channel.name = name

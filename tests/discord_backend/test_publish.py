@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from junefs.manifest import parse_file, parse_manifest
+from junefs.manifest import parse_file, parse_folder_topic, parse_manifest
 from junefs.models import Channel, File, Server, Thumbnail
 from junefs.operations import delete_file, move_file, rename_file
 from junefs.reader import iter_file
@@ -120,6 +120,8 @@ def test_a_folder_without_a_discord_channel_gets_one(world: World):  # type: ign
     assert folder.discord_channel_id is not None
     channel = world.emulator.services.world.channel(folder.discord_channel_id)
     assert (channel.name, channel.guild_id) == ("new-folder", world.guild_id)
+    # The topic names the folder, so the mirror adopts it whatever it hears first.
+    assert parse_folder_topic(channel.topic) == (folder.pk, "")
     assert len(world.parent_messages(folder.discord_channel_id)) == 1
 
 

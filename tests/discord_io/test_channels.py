@@ -76,3 +76,31 @@ def test_system_channels_are_never_folders(
     emulator.post_message(parts.id, emulator.person.id, "", files=[("x.png", png_bytes())])
     mirror.flush(emulator)
     assert _folder(parts.id) is None and File.objects.count() == 0
+
+
+def test_a_channel_made_for_a_folder_is_adopted_before_its_id_is_saved() -> None:
+    """The backend creates a Discord channel for a folder; the mirror may hear of it first."""
+    from junefs.discord_io.channels import upsert_channel
+    from junefs.discord_io.records import ChannelRecord
+    from junefs.manifest import render_folder_topic
+
+    server = Server.objects.create(name="guild", guild_id=4242)
+    folder = Channel.objects.create(server=server, name="New Folder", description="old")
+    record = ChannelRecord(
+        id=777,
+        guild_id=4242,
+        name="new-folder",
+        type=0,
+        topic=render_folder_topic(folder.pk, "Holiday pictures"),
+    )
+    adopted = upsert_channel(record, new_on_discord=True)
+    assert adopted is not None and adopted.pk == folder.pk
+    folder.refresh_from_db()
+    assert folder.discord_channel_id == 777
+    assert folder.name == "New Folder"  # Discord's lowercase form is not a rename
+    assert folder.description == "Holiday pictures"  # the marker line stays out
+    assert Channel.objects.filter(server=server).count() == 1
+    # A real rename on Discord does rename the folder.
+    upsert_channel(ChannelRecord(id=777, guild_id=4242, name="holiday-2024", type=0))
+    folder.refresh_from_db()
+    assert folder.name == "holiday-2024"

@@ -26,7 +26,6 @@ import contextlib
 import hashlib
 import io
 import logging
-import re
 from typing import IO, TYPE_CHECKING, Any, Final, cast
 
 import discord
@@ -34,7 +33,15 @@ import discord.http
 
 from junefs.backends.discord.client import DiscordNotFound
 from junefs.errors import IntegrityError, JuneFSError
-from junefs.manifest import MANIFEST_NAME, FileLine, ManifestPart, render_file, render_manifest
+from junefs.manifest import (
+    MANIFEST_NAME,
+    FileLine,
+    ManifestPart,
+    channel_name_for,
+    render_file,
+    render_folder_topic,
+    render_manifest,
+)
 from junefs.models import Channel, File, Part, Thumbnail
 from junefs.store import get_store
 
@@ -44,12 +51,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 PREVIEW_NAME = "preview.webp"
 GUILD_TEXT: Final = 0
-
-
-def discord_channel_name(folder: Channel) -> str:
-    """A valid text-channel name for a folder: lowercase words joined by dashes."""
-    name = re.sub(r"[^\w-]+", "-", folder.name.lower()).strip("-")[:100]
-    return name or f"folder-{folder.pk}"
 
 
 def folder_channel_id(backend: DiscordBackend, folder: Channel) -> int | None:
@@ -66,7 +67,13 @@ def folder_channel_id(backend: DiscordBackend, folder: Channel) -> int | None:
         return None
     created = backend.session.call(
         f"create a Discord channel for folder {folder.name!r}",
-        lambda http: http.create_channel(guild_id, GUILD_TEXT, name=discord_channel_name(folder)),
+        lambda http: http.create_channel(
+            guild_id,
+            GUILD_TEXT,
+            name=channel_name_for(folder.name, folder.pk),
+            # Names the folder, so the mirror adopts it even before the id below is saved.
+            topic=render_folder_topic(folder.pk, folder.description),
+        ),
     )
     new_id = int(created["id"])
     linked = Channel.objects.filter(pk=folder.pk, discord_channel_id__isnull=True).update(
