@@ -11,10 +11,12 @@ from dataclasses import dataclass
 
 from django.db import InterfaceError, OperationalError, connection
 
+from junefs.backends import Locator, get_backend
+from junefs.backends.discord.urls import url_expiry
 from junefs.discord_io import channels, mirror
 from junefs.discord_io.parents import Fetch
 from junefs.discord_io.records import AttachmentRecord, ChannelRecord, GuildRecord, MessageRecord
-from junefs.discord_io.rest import DiscordRest
+from junefs.errors import BackendError
 from junefs.models import Channel
 
 #: Largest manifest or thumbnail read while rebuilding a file from its parent message.
@@ -79,16 +81,28 @@ Event = (
 )
 
 
-def rest_fetch(attachment: AttachmentRecord, channel_id: int, message_id: int) -> bytes:
-    with DiscordRest() as rest:
-        return rest.read_small(
-            channel_id, message_id, attachment.id, attachment.url, SMALL_ATTACHMENT_LIMIT
+def read_small_attachment(attachment: AttachmentRecord, channel_id: int, message_id: int) -> bytes:
+    """A whole small attachment (a manifest, a preview) through the Discord backend."""
+    locator = Locator(
+        backend="discord",
+        channel_id=channel_id,
+        message_id=message_id,
+        attachment_id=attachment.id,
+        url=attachment.url,
+        url_expires_at=url_expiry(attachment.url),
+    )
+    with get_backend("discord").open(locator) as stream:
+        data = stream.read(SMALL_ATTACHMENT_LIMIT + 1)
+    if len(data) > SMALL_ATTACHMENT_LIMIT:
+        raise BackendError(
+            f"attachment {attachment.id} is larger than {SMALL_ATTACHMENT_LIMIT} bytes"
         )
+    return data
 
 
 def fetcher(message: MessageRecord) -> Fetch:
     """Reads the message's attachments over REST/CDN (for rebuilding parents)."""
-    return lambda attachment: rest_fetch(attachment, message.channel_id, message.id)
+    return lambda attachment: read_small_attachment(attachment, message.channel_id, message.id)
 
 
 def apply_event(event: Event) -> str:

@@ -25,8 +25,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from junefs.backends.discord.urls import url_expiry
 from junefs.discord_io.parents import Fetch, adopt_parent
-from junefs.discord_io.records import AttachmentRecord, MessageRecord, url_expiry
+from junefs.discord_io.records import AttachmentRecord, MessageRecord
 from junefs.manifest import parse_file, parse_part
 from junefs.models import Channel, File, Part, Thumbnail, unread_sha256
 from junefs.names import clean_name

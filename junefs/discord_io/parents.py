@@ -20,7 +20,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
-from junefs.discord_io.records import AttachmentRecord, MessageRecord, url_expiry
+from junefs.backends.discord.urls import url_expiry
+from junefs.discord_io.records import AttachmentRecord, MessageRecord
 from junefs.errors import JuneFSError
 from junefs.manifest import MANIFEST_NAME, FileLine, ManifestPart, parse_manifest
 from junefs.models import Channel, File, Part, Thumbnail

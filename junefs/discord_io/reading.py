@@ -19,16 +19,18 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from junefs import media
-from junefs.discord_io.records import url_expiry
-from junefs.discord_io.rest import DiscordRest
+from junefs.backends import Backend, get_backend
+from junefs.backends.discord.urls import url_expiry
 from junefs.errors import BackendError, IngestRejected, ObjectMissing
 from junefs.ingest import PILLOW_NATIVE, copy_facts
 from junefs.models import File, Part, Thumbnail
 from junefs.names import clean_name
+from junefs.reader import refresh_urls
 from junefs.sniff import SNIFF_BYTES, Sniffed, sniff
 from junefs.store import ContentStore, StoredEntry, get_store
 
 log = logging.getLogger(__name__)
+CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ class Looks:
     sibling: File | None = None
 
 
-def read_mirrored_file(file_id: int, *, rest: DiscordRest | None = None) -> ReadSummary:
+def read_mirrored_file(file_id: int, *, backend: Backend | None = None) -> ReadSummary:
     file = File.objects.select_related("channel").filter(pk=file_id).first()
     if file is None:
         return ReadSummary(file_id, "gone", "no such file")
@@ -58,18 +60,13 @@ def read_mirrored_file(file_id: int, *, rest: DiscordRest | None = None) -> Read
         return ReadSummary(file_id, file.state, "already read")
     part = file.parts.get(index=0)
     store = get_store()
-    own_rest = rest is None
-    client = rest or DiscordRest()
     try:
-        url, staged, sniffed = _download(file, part, client, store)
+        url, staged, sniffed = _download(file, part, backend or get_backend("discord"), store)
     except ObjectMissing as exc:
         File.objects.filter(pk=file_id, state=File.State.INDEXING).update(
             state=File.State.MISSING, state_note=str(exc)[:2000], updated_at=timezone.now()
         )
         return ReadSummary(file_id, File.State.MISSING, str(exc))
-    finally:
-        if own_rest:
-            client.close()
     try:
         return _record(file, part, url, staged, sniffed, _look(file, staged, sniffed), store)
     finally:
@@ -84,19 +81,19 @@ def _needed(sha256: str) -> bool:
 
 
 def _download(
-    file: File, part: Part, client: DiscordRest, store: ContentStore
+    file: File, part: Part, backend: Backend, store: ContentStore
 ) -> tuple[str, StoredEntry, Sniffed]:
+    """The attachment's bytes into the store, through the backend (fresh URL, retries)."""
     writer = store.writer()
     head = bytearray()
     try:
-        assert part.channel_id and part.message_id and part.attachment_id
-        with client.open_attachment(
-            part.channel_id, part.message_id, part.attachment_id, part.url, part.url_expires_at
-        ) as (url, chunks):
-            for chunk in chunks:
+        refresh_urls([part], backend)  # renews a stale URL and keeps it on the part
+        with backend.open(part.locator) as stream:
+            while chunk := stream.read(CHUNK):
                 writer.write(chunk)
                 if len(head) < SNIFF_BYTES:
                     head += chunk[: SNIFF_BYTES - len(head)]
+        url = part.url
         if writer.size != file.size:
             raise BackendError(f"read {writer.size} bytes of {file.size} from Discord")
         sniffed = sniff(bytes(head))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from urllib.parse import parse_qs, urlsplit
 
 #: Discord's channel types that are folders (text and announcement channels).
 FOLDER_CHANNEL_TYPES = frozenset({0, 5})
@@ -74,14 +73,3 @@ DISCORD_EPOCH_MS = 1_420_070_400_000
 def snowflake_time(snowflake: int) -> datetime:
     """When a Discord id was made (ids carry milliseconds since 2015 in their top bits)."""
     return datetime.fromtimestamp(((snowflake >> 22) + DISCORD_EPOCH_MS) / 1000, tz=UTC)
-
-
-def url_expiry(url: str) -> datetime | None:
-    """When a signed CDN URL expires (its ``ex`` parameter, hex Unix seconds)."""
-    values = parse_qs(urlsplit(url).query).get("ex")
-    if not values:
-        return None
-    try:
-        return datetime.fromtimestamp(int(values[0], 16), tz=UTC)
-    except (ValueError, OverflowError, OSError):
-        return None

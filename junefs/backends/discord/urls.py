@@ -30,15 +30,20 @@ log = logging.getLogger(__name__)
 _CDN_PATH = re.compile(r"/attachments/(\d+)/(\d+)/")
 
 
+def url_expiry(url: str) -> datetime | None:
+    """When a signed CDN URL expires (its ``ex`` parameter, hex Unix seconds); None if unsigned."""
+    ex = parse_qs(urlsplit(url).query).get("ex")
+    if not ex:
+        return None
+    try:
+        return datetime.fromtimestamp(int(ex[-1], 16), UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
 def expiry_of(url: str) -> datetime:
     """When a signed URL stops working (its ``ex``), or an hour from now if unsigned."""
-    ex = parse_qs(urlsplit(url).query).get("ex")
-    if ex:
-        try:
-            return datetime.fromtimestamp(int(ex[-1], 16), UTC)
-        except (ValueError, OverflowError, OSError):
-            pass
-    return datetime.now(UTC) + UNSIGNED_URL_LIFETIME
+    return url_expiry(url) or datetime.now(UTC) + UNSIGNED_URL_LIFETIME
 
 
 def attachment_id_of(url: str) -> int | None:
