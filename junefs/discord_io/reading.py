@@ -22,7 +22,7 @@ from junefs import media
 from junefs.backends import Backend, get_backend
 from junefs.backends.discord.urls import url_expiry
 from junefs.errors import BackendError, IngestRejected, ObjectMissing
-from junefs.ingest import PILLOW_NATIVE, copy_facts
+from junefs.ingest import PILLOW_NATIVE, PROBED_FIELDS, apply_facts, copy_facts
 from junefs.models import File, Part, Thumbnail
 from junefs.names import clean_name
 from junefs.reader import refresh_urls
@@ -163,25 +163,8 @@ def _record(
             looks.note[:255],
         )
         if looks.facts is not None:
-            target.orientation = looks.facts.orientation
-            target.color_r, target.color_g, target.color_b = looks.facts.color
-            target.is_dark, target.phash = looks.facts.is_dark, looks.facts.phash
-    fields = {
-        name: getattr(target, name)
-        for name in (
-            "width",
-            "height",
-            "orientation",
-            "duration",
-            "color_r",
-            "color_g",
-            "color_b",
-            "is_dark",
-            "phash",
-            "preview",
-            "preview_note",
-        )
-    }
+            apply_facts(target, looks.facts)
+    fields = {name: getattr(target, name) for name in PROBED_FIELDS}
     try:
         with transaction.atomic():
             changed = File.objects.filter(pk=file.pk, state=File.State.INDEXING).update(

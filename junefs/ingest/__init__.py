@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from junefs.backends import get_backend, part_size_for
 from junefs.errors import IngestRejected
-from junefs.ingest.steps import STEPS, copy_facts
+from junefs.ingest.steps import PROBED_FIELDS, STEPS, apply_facts, copy_facts
 from junefs.ingest.types import (
     PILLOW_NATIVE,
     IngestContext,
@@ -40,12 +40,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PILLOW_NATIVE",
+    "PROBED_FIELDS",
     "STEPS",
     "IngestContext",
     "IngestRequest",
     "IngestResult",
     "Step",
     "UploadMode",
+    "apply_facts",
     "copy_facts",
     "ingest",
     "ingest_path",

@@ -173,10 +173,7 @@ class RecordFile:
                     height=ctx.dimensions[1],
                 )
                 if ctx.facts is not None:
-                    file.orientation = ctx.facts.orientation
-                    file.color_r, file.color_g, file.color_b = ctx.facts.color
-                    file.is_dark = ctx.facts.is_dark
-                    file.phash = ctx.facts.phash
+                    apply_facts(file, ctx.facts)
                 if ctx.sibling is not None and ctx.facts is None:
                     copy_facts(ctx.sibling, file)
                 file.save()
@@ -273,19 +270,21 @@ STEPS: Sequence[Step] = (
 )
 
 
+#: The File fields probing fills in (copied as a whole between files with the same bytes).
+PROBED_FIELDS = (
+    "width", "height", "orientation", "duration", "color_r", "color_g", "color_b",
+    "is_dark", "phash", "preview", "preview_note",
+)  # fmt: skip
+
+
 def copy_facts(source: File, target: File) -> None:
     """Copy what probing found from a file with the same bytes."""
-    for name in (
-        "width",
-        "height",
-        "orientation",
-        "duration",
-        "color_r",
-        "color_g",
-        "color_b",
-        "is_dark",
-        "phash",
-        "preview",
-        "preview_note",
-    ):
+    for name in PROBED_FIELDS:
         setattr(target, name, getattr(source, name))
+
+
+def apply_facts(target: File, facts: media.VisualFacts) -> None:
+    """Orientation, colour, darkness and perceptual hash from a picture's probe."""
+    target.orientation = facts.orientation
+    target.color_r, target.color_g, target.color_b = facts.color
+    target.is_dark, target.phash = facts.is_dark, facts.phash
