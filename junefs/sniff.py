@@ -143,3 +143,9 @@ def extension_matches(ext: str, sniffed: Sniffed) -> bool:
     """True when ``ext`` is an acceptable extension for the sniffed type."""
     ext = ext.lower()
     return ext == sniffed.ext or ext in EQUIVALENT_EXTENSIONS.get(sniffed.ext, set())
+
+
+def kind_of_mime(mime: str) -> str:
+    """image, video, audio or other, from a MIME type someone else told us."""
+    major = mime.split("/", 1)[0].strip().lower()
+    return major if major in ("image", "video", "audio") else "other"

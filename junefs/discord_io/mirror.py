@@ -31,6 +31,7 @@ from junefs.discord_io.records import AttachmentRecord, MessageRecord
 from junefs.manifest import parse_file, parse_part
 from junefs.models import Channel, File, Part, Thumbnail, unread_sha256
 from junefs.names import clean_name
+from junefs.sniff import kind_of_mime
 from junefs.store import get_store
 
 log = logging.getLogger(__name__)
@@ -110,11 +111,6 @@ def queue_reads(file_ids: list[int]) -> None:
     transaction.on_commit(lambda: [read_mirrored_file_task.delay(i) for i in ids])
 
 
-def _kind(mime: str) -> str:
-    major = mime.split("/", 1)[0]
-    return major if major in ("image", "video", "audio") else File.Kind.OTHER
-
-
 def _record_attachment(
     channel: Channel, message: MessageRecord, attachment: AttachmentRecord
 ) -> tuple[int | None, bool]:
@@ -137,7 +133,7 @@ def _record_attachment(
                 size=attachment.size,
                 sha256=stand_in,
                 mime=mime[:100],
-                kind=_kind(mime),
+                kind=kind_of_mime(mime),
                 state=File.State.INDEXING,
                 backend="discord",
                 part_size=attachment.size,

@@ -26,6 +26,7 @@ from junefs.errors import JuneFSError
 from junefs.manifest import MANIFEST_NAME, FileLine, ManifestPart, parse_manifest
 from junefs.models import Channel, File, Part, Thumbnail
 from junefs.names import clean_name
+from junefs.sniff import kind_of_mime
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,6 @@ def rebuild_file(
     thumb = _read_thumbnail(thumb_attachment, fetch) if thumb_attachment else None
     name = clean_name(line.name or f"{line.sha256[:16]}")
     mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    major = mime.split("/", 1)[0]
     keep_id = not File.objects.filter(pk=line.file_id).exists()
     try:
         with transaction.atomic():
@@ -89,7 +89,7 @@ def rebuild_file(
                 size=line.size,
                 sha256=line.sha256,
                 mime=mime,
-                kind=major if major in ("image", "video", "audio") else File.Kind.OTHER,
+                kind=kind_of_mime(mime),
                 state=File.State.COMPLETE,
                 backend="discord",
                 part_size=parts[0].size if parts else line.size,
