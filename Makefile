@@ -8,6 +8,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Where people reach the site (printed with the first admin's login).
+SITE_URL ?= http://$(HOST):$(PORT)
+export SITE_URL
 
 .PHONY: run test bench lint setup system-deps-run system-deps-test clean
 

@@ -76,6 +76,7 @@ def _grid(
     if not request.GET.get("after") and not query.is_default and not fixed:
         remember_query(request, query_string)
     context["sidebar"] = sidebar(request)
+    context["has_folders"] = bool(folders_of(request))  # cached list: no query
     context["feed_url"] = f"{reverse('feed')}?{query_string}"
     return render(request, "sequenzia/gallery.html", context)
 

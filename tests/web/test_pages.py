@@ -300,3 +300,13 @@ def test_admins_can_upload_into_a_new_folder(world: World) -> None:
         },
     )
     assert not Channel.objects.filter(name="bobs").exists()
+
+
+@pytest.mark.django_db
+def test_a_fresh_install_points_to_upload(client) -> None:  # type: ignore[no-untyped-def]
+    from authware.models import User
+
+    admin = User.objects.create_superuser("admin", "", "pw", rank=User.Rank.ADMIN)
+    client.force_login(admin)
+    page = client.get("/").content.decode()
+    assert "No files yet." in page and 'href="/upload/"' in page
