@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "cds",
     "cms",
     "sequenzia",
+    "sequenzia.ads",
 ]
 
 MIDDLEWARE = [

@@ -50,6 +50,8 @@ urlpatterns = [
     path("account/", account.account, name="account"),
     path("account/tokens/", account.token_create, name="token_create"),
     path("account/tokens/<int:token_id>/revoke/", account.token_revoke, name="token_revoke"),
+    path("ads/", include("sequenzia.ads.urls")),
+    path("dws/", include("sequenzia.ads.dws_urls")),
     path("api/", api.urls),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
