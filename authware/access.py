@@ -15,7 +15,8 @@ The rules, for ``read`` ⊂ ``write`` ⊂ ``manage`` on a folder (Channel):
   rotate, delete: the rank is the power, the grants say where);
 * a token acts for its user, limited to its folders when it lists any, and
   only ``read`` unless it is an API token created with write access.
-  Device tokens are always read-only.
+  Device tokens are always read-only. A token marked ``folders_only`` (a
+  paired screen) reads its listed folders and nothing else, even none.
 * anonymous requests may do nothing.
 """
 
@@ -163,7 +164,7 @@ def channel_ids_for(request: HttpRequest, perm: Perm = "read") -> frozenset[int]
         ids = _user_channel_ids(user, perm, request_version(request))
         if token is not None:
             limit = frozenset(token.channels.values_list("id", flat=True))
-            if limit:
+            if limit or token.folders_only:
                 ids = limit if ids is None else ids & limit
         result = ids
     cache[perm] = result

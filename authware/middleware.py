@@ -8,7 +8,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 
-from authware.tokens import authenticate_token
+from authware.signed import signed_token_id
+from authware.tokens import authenticate_token, token_by_id
 
 BEARER = "bearer "
 
@@ -28,6 +29,9 @@ class TokenMiddleware:
     which want a signed-in person, do not accept tokens at all. A bearer
     header with a wrong, expired or revoked token is refused with 401 rather
     than silently served as anonymous.
+
+    A signed URL (:mod:`authware.signed`) stands for its token on the one
+    path it was signed for; a bad, expired or revoked one is a 401 too.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -42,6 +46,16 @@ class TokenMiddleware:
                 response = JsonResponse({"detail": "invalid or expired token"}, status=401)
                 response["WWW-Authenticate"] = 'Bearer realm="sequenzia"'
                 return response
+            request.auth_token = token  # type: ignore[attr-defined]
+            return self.get_response(request)
+        try:
+            token_id = signed_token_id(request)
+        except ValueError as problem:
+            return JsonResponse({"detail": str(problem)}, status=401)
+        if token_id is not None:
+            token = token_by_id(token_id)
+            if token is None:
+                return JsonResponse({"detail": "this link's token was revoked"}, status=401)
             request.auth_token = token  # type: ignore[attr-defined]
         return self.get_response(request)
 

@@ -132,6 +132,11 @@ class Token(models.Model):
         related_name="+",
         help_text="Limit the token to these folders (empty: every folder the user can read).",
     )
+    folders_only = models.BooleanField(
+        default=False,
+        help_text="Only the listed folders, even when none are listed (a screen paired "
+        "to a display profile gets its profile's folders).",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)

@@ -59,6 +59,14 @@ def authenticate_token(raw: str) -> Token | None:
     return token
 
 
+def token_by_id(token_id: int) -> Token | None:
+    """The active token with this id and an active user, or None (for signed URLs)."""
+    token = Token.objects.select_related("user").filter(pk=token_id).first()
+    if token is None or not token.is_active() or not token.user.is_active:
+        return None
+    return token
+
+
 def revoke_token(token: Token) -> None:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()

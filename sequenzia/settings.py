@@ -233,6 +233,17 @@ if not set(UPLOAD_KINDS) <= {"image", "video", "audio", "other"}:
 # How many recent queries and files a user's history keeps.
 HISTORY_LIMIT = env.int("HISTORY_LIMIT", 200, minimum=10)
 
+# --- ADS (screens) and DWS (wallpapers) -------------------------------------
+
+# How long a signed image URL handed to a screen or a wallpaper client stays valid.
+AUTHWARE_SIGNED_URL_SECONDS = env.int("AUTHWARE_SIGNED_URL_SECONDS", 3600, minimum=60)
+# A TV's pairing code lives this long before the TV asks for a new one.
+ADS_PAIRING_SECONDS = env.int("ADS_PAIRING_SECONDS", 600, minimum=60, maximum=3600)
+# Pairing requests one address may start per hour (codes are short; keep guessing slow).
+ADS_PAIRING_PER_HOUR = env.int("ADS_PAIRING_PER_HOUR", 30, minimum=1)
+# DWS: how much a wallpaper may be scaled up to cover the screen (1.0: never).
+DWS_MAX_UPSCALE = env.float("DWS_MAX_UPSCALE", 1.25, minimum=1.0)
+
 # --- Redis: cache, channel layer, Celery results -------------------------
 
 REDIS_URL = env.url("REDIS_URL", schemes=("redis", "rediss", "unix"))

@@ -1,6 +1,10 @@
 """DWS URLs, under ``/dws/`` (namespace ``dws``): the wallpaper API."""
 
-from django.urls import URLPattern, path  # noqa: F401
+from django.urls import path
+
+from sequenzia.ads.views import dws
 
 app_name = "dws"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("next", dws.next_wallpaper, name="next"),
+]

@@ -2,9 +2,11 @@
 
 A profile's pool is a gallery query (the same string the gallery puts in its
 URL), read with the profile owner's access. A display walks that pool on the
-``File.shuffle`` circle: ``cursor_*`` is where it is, ``cycle_*`` where the
-current round started; a round ends when the circle comes back to its start
-(every image shown once) or, with ``repeat_days``, when it is that old.
+``File.shuffle`` circle (see :mod:`sequenzia.ads.selection`): a
+:class:`DisplayRound` remembers where the current round started and where the
+display is; a round ends when the circle comes back to its start (every image
+shown once) or, with ``repeat_days``, when it is that old. Night mode's dark
+images have a round of their own, so the day's round is not disturbed.
 """
 
 from __future__ import annotations
@@ -107,15 +109,19 @@ class Display(models.Model):
         related_name="followers",
         help_text="Mirror this display: show what it shows.",
     )
-    # Position on the shuffle circle (see the module docstring).
-    cursor_shuffle = models.BigIntegerField(null=True, blank=True)
-    cursor_id = models.BigIntegerField(null=True, blank=True)
-    cycle_start = models.BigIntegerField(null=True, blank=True)
-    cycle_wrapped = models.BooleanField(default=False)
-    cycle_started_at = models.DateTimeField(null=True, blank=True)
+    api_token = models.ForeignKey(
+        Token,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="wallpaper_displays",
+        help_text="A wallpaper client (DWS) asking with this API token: its own history.",
+    )
     current = models.ForeignKey(
         File, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    #: The access version the token's folder list was last computed for.
+    scope_version = models.BigIntegerField(null=True, blank=True, editable=False)
     screen_width = models.PositiveIntegerField(null=True, blank=True)
     screen_height = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -123,6 +129,11 @@ class Display(models.Model):
 
     class Meta:
         ordering = ["owner", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["api_token", "profile"], name="ads_display_unique_wallpaper_client"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} → {self.profile.name}"
@@ -131,6 +142,34 @@ class Display(models.Model):
     def active(self) -> bool:
         """A paired screen is active while its token is; a browser display always is."""
         return self.token is None or self.token.is_active()
+
+
+class DisplayRound(models.Model):
+    """Where a display is in its walk round the pool's shuffle circle (one per lane)."""
+
+    class Lane(models.TextChoices):
+        ALL = "all", "every image of the pool"
+        DARK = "dark", "dark images (night mode)"
+
+    display = models.ForeignKey(Display, on_delete=models.CASCADE, related_name="rounds")
+    lane = models.CharField(max_length=4, choices=Lane.choices, default=Lane.ALL)
+    #: The point of the circle where this round began.
+    start = models.BigIntegerField()
+    #: The round passed the top of the circle and goes on from 0 up to ``start``.
+    wrapped = models.BooleanField(default=False)
+    #: The last file shown (its shuffle key and id); None before the first.
+    cursor_shuffle = models.BigIntegerField(null=True, blank=True)
+    cursor_id = models.BigIntegerField(null=True, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    shown = models.PositiveIntegerField(default=0, help_text="Images shown in this round.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["display", "lane"], name="ads_round_unique_lane"),
+        ]
+
+    def __str__(self) -> str:
+        return f"display {self.display_id} {self.lane}: {self.shown} shown"
 
 
 class DisplayHistory(models.Model):

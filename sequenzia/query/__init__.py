@@ -10,6 +10,7 @@ from sequenzia.query.build import (
     filter_files,
     folders_of,
     neighbours,
+    query_folder_ids,
     sort_spec,
     walk,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "folders_of",
     "neighbours",
     "parse_search",
+    "query_folder_ids",
     "sort_spec",
     "walk",
 ]

@@ -97,6 +97,15 @@ def filter_files(
     return qs
 
 
+def query_folder_ids(
+    request: HttpRequest, query: GalleryQuery, *, hidden: Iterable[int] = ()
+) -> set[int]:
+    """The folders ``query`` draws from, among those the requester may read."""
+    readable = access.channel_ids_for(request)
+    folders = [f for f in folders_of(request) if readable is None or f.id in readable]
+    return _wanted_folders(folders, query, set(hidden))
+
+
 def _restrict_folders(
     qs: QuerySet[File],
     request: HttpRequest,
@@ -106,7 +115,20 @@ def _restrict_folders(
 ) -> QuerySet[File]:
     folders = [f for f in folders_of(request) if readable is None or f.id in readable]
     everything = {f.id for f in folders}
-    wanted = set(everything)
+    wanted = _wanted_folders(folders, query, hidden)
+    if not wanted:
+        return qs.none()
+    if wanted == everything:
+        return qs
+    excluded = everything - wanted
+    if readable is None and len(excluded) < len(wanted):
+        # Every folder is readable, so the short list of the rest is exact.
+        return qs.exclude(channel_id__in=sorted(excluded))
+    return qs.filter(channel_id__in=sorted(wanted))
+
+
+def _wanted_folders(folders: list[FolderInfo], query: GalleryQuery, hidden: set[int]) -> set[int]:
+    wanted = {f.id for f in folders}
     if query.folders:
         wanted &= set(query.folders)  # asked for by id: shown even if hidden or NSFW
     else:
@@ -120,15 +142,7 @@ def _restrict_folders(
         wanted &= {f.id for f in folders if needle.lower() in f.name.lower()}
     for needle in terms.not_folders:
         wanted -= {f.id for f in folders if needle.lower() in f.name.lower()}
-    if not wanted:
-        return qs.none()
-    if wanted == everything:
-        return qs
-    excluded = everything - wanted
-    if readable is None and len(excluded) < len(wanted):
-        # Every folder is readable, so the short list of the rest is exact.
-        return qs.exclude(channel_id__in=sorted(excluded))
-    return qs.filter(channel_id__in=sorted(wanted))
+    return wanted
 
 
 def _apply_filters(qs: QuerySet[File], query: GalleryQuery) -> QuerySet[File]:

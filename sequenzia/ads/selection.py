@@ -1,0 +1,220 @@
+"""Choosing a screen's next image: a walk round the shuffle circle, never ORDER BY RAND().
+
+Every file has ``File.shuffle``, a random 31-bit key with an index on
+``(shuffle, id)``. A display's round starts at a random point of that circle
+and walks up it in key order, one image per step, wraps past the top to 0
+and ends when it comes back to its start: by then it has shown every image of
+the pool once, in an order no one chose. Each step is one indexed range scan
+that stops at its first match (``LIMIT 1``), so the cost does not grow with
+the library. A new round starts at a new random point.
+
+Images added during a round are shown in it when they fall ahead of the
+cursor, else in the next one; a changed profile starts a new round.
+Without ``avoid_repeats`` each pick is a random point of the circle.
+
+Night mode's "prefer dark images" walks its own round over the dark images
+of the pool (lane ``dark``), so the day's round carries on where it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from junefs.models import File
+from sequenzia.ads.models import Display, DisplayHistory, DisplayProfile, DisplayRound
+
+#: ``File.shuffle`` holds 31 random bits.
+CIRCLE = 2**31
+#: Rows of history kept per display (for Back on the screen, and for people).
+HISTORY_KEEP = 200
+#: The columns a screen needs of a file (the rest stays in the database).
+COLUMNS = (
+    "id",
+    "name",
+    "channel_id",
+    "width",
+    "height",
+    "color_r",
+    "color_g",
+    "color_b",
+    "is_dark",
+    "shuffle",
+    "sha256",
+    "created_at",
+    "rotation",
+    "kind",
+    "mime",
+)
+
+
+@dataclass(frozen=True)
+class Pick:
+    file: File
+    lane: str
+    #: This pick began a new round (every image of the pool had been shown).
+    new_round: bool = False
+
+
+def is_night(profile: DisplayProfile, local_minutes: int | None) -> bool:
+    """Whether ``local_minutes`` (since the screen's midnight) fall in the night hours."""
+    if profile.night_mode == DisplayProfile.Night.OFF or local_minutes is None:
+        return False
+    start = profile.night_start.hour * 60 + profile.night_start.minute
+    end = profile.night_end.hour * 60 + profile.night_end.minute
+    if start == end:
+        return False
+    if start < end:
+        return start <= local_minutes < end
+    return local_minutes >= start or local_minutes < end  # across midnight
+
+
+def _first(
+    pool: QuerySet[File],
+    *,
+    after: tuple[int, int] | None = None,
+    lowest: int = 0,
+    below: int | None = None,
+) -> File | None:
+    """The first file of the pool on the circle after ``after`` (or from ``lowest``)."""
+    qs = pool
+    if after is not None:
+        key, pk = after
+        qs = qs.filter(shuffle__gte=key).filter(Q(shuffle__gt=key) | Q(id__gt=pk))
+    elif lowest:
+        qs = qs.filter(shuffle__gte=lowest)
+    if below is not None:
+        qs = qs.filter(shuffle__lt=below)
+    return qs.only(*COLUMNS).order_by("shuffle", "id").first()
+
+
+def _step(pool: QuerySet[File], state: DisplayRound) -> File | None:
+    """The next file of this round, or None when the round is complete."""
+    cursor = None
+    if state.cursor_shuffle is not None and state.cursor_id is not None:
+        cursor = (state.cursor_shuffle, state.cursor_id)
+    if not state.wrapped:
+        found = _first(pool, after=cursor, lowest=state.start)
+        if found is not None:
+            return found
+        state.wrapped, cursor = True, None
+        state.cursor_shuffle = state.cursor_id = None
+    return _first(pool, after=cursor, below=state.start)
+
+
+def random_point() -> int:
+    return random.randrange(CIRCLE)
+
+
+def pick_random(pool: QuerySet[File], *, avoid: int | None = None) -> File | None:
+    """Any one file of the pool: the first after a random point of the circle.
+
+    Two index dives at most, whatever the size of the library. (Each file's
+    chance is the gap before it on the circle: random, not exactly equal.)
+    The file to ``avoid`` (the one on screen) gives way to the one after it.
+    """
+    found = _first(pool, lowest=random_point()) or _first(pool)
+    if found is not None and found.pk == avoid:
+        found = _first(pool, after=(found.shuffle, found.pk)) or _first(pool) or found
+    return found
+
+
+def _expired(state: DisplayRound, profile: DisplayProfile, now: dt.datetime) -> bool:
+    return bool(profile.repeat_days) and state.started_at < now - dt.timedelta(
+        days=profile.repeat_days
+    )
+
+
+def _restart(state: DisplayRound, now: dt.datetime) -> None:
+    state.start = random_point()
+    state.wrapped = False
+    state.cursor_shuffle = state.cursor_id = None
+    state.started_at = now
+    state.shown = 0
+
+
+def walk_round(
+    display: Display, pool: QuerySet[File], lane: str, *, now: dt.datetime | None = None
+) -> Pick | None:
+    """Take the next image of the display's round in ``lane``; None when the pool is empty."""
+    now = now or timezone.now()
+    profile = display.profile
+    _, new_round = DisplayRound.objects.get_or_create(
+        display=display, lane=lane, defaults={"start": random_point(), "started_at": now}
+    )
+    with transaction.atomic():
+        # One step at a time per display, even with two tabs or a retried request.
+        state = DisplayRound.objects.select_for_update().get(display=display, lane=lane)
+        if not new_round and _expired(state, profile, now):
+            _restart(state, now)
+            new_round = True
+        found = _step(pool, state)
+        if found is None and not new_round:
+            # Every image of the pool was shown: a new round, from a new point.
+            _restart(state, now)
+            new_round = True
+            found = _step(pool, state)
+        if new_round and found is not None and found.pk == display.current_id:
+            found = _step_past(pool, state, found)
+        if found is None:
+            return None
+        state.cursor_shuffle, state.cursor_id = found.shuffle, found.pk
+        state.shown += 1
+        state.save()
+    return Pick(found, lane, new_round)
+
+
+def _step_past(pool: QuerySet[File], state: DisplayRound, found: File) -> File:
+    """The image after ``found`` (a new round's first pick that repeats the last one)."""
+    state.cursor_shuffle, state.cursor_id = found.shuffle, found.pk
+    return _step(pool, state) or found
+
+
+def choose_next(
+    display: Display,
+    pool: QuerySet[File],
+    *,
+    local_minutes: int | None = None,
+    now: dt.datetime | None = None,
+) -> Pick | None:
+    """The display's next image under its profile's rules (night mode, repeats)."""
+    profile = display.profile
+    lanes: list[tuple[str, QuerySet[File]]] = []
+    if profile.night_mode == DisplayProfile.Night.DARK and is_night(profile, local_minutes):
+        lanes.append((DisplayRound.Lane.DARK, pool.filter(is_dark=True)))
+    lanes.append((DisplayRound.Lane.ALL, pool))
+    for lane, lane_pool in lanes:
+        if profile.avoid_repeats:
+            pick = walk_round(display, lane_pool, lane, now=now)
+        else:
+            found = pick_random(lane_pool, avoid=display.current_id)
+            pick = Pick(found, lane) if found is not None else None
+        if pick is not None:
+            return pick
+    return None
+
+
+def record_shown(display: Display, file: File, *, now: dt.datetime | None = None) -> None:
+    """The display shows ``file`` now: its current image, and a line of history."""
+    now = now or timezone.now()
+    Display.objects.filter(pk=display.pk).update(current=file, last_seen_at=now)
+    display.current, display.last_seen_at = file, now
+    entry = DisplayHistory.objects.create(display=display, file=file, shown_at=now)
+    if entry.pk % 50 == 0:  # trim now and then, not on every step
+        cutoff = (
+            DisplayHistory.objects.filter(display=display)
+            .order_by("-id")
+            .values_list("id", flat=True)[HISTORY_KEEP : HISTORY_KEEP + 1]
+        )
+        if cutoff:
+            DisplayHistory.objects.filter(display=display, id__lte=cutoff[0]).delete()
+
+
+def reset_rounds(profile: DisplayProfile) -> None:
+    """The profile changed: its displays start new rounds over the new pool."""
+    DisplayRound.objects.filter(display__profile=profile).delete()
