@@ -125,12 +125,14 @@ class ScreenConsumer(JsonWebsocketConsumer):  # type: ignore[misc]
     def _hello(self, content: dict[str, Any]) -> None:
         role = content.get("role")
         display = self._display_for(content)
-        if display is None or role not in ("screen", "remote"):
+        # Remotes are people, signed in; a token is a screen.
+        if (
+            display is None
+            or role not in ("screen", "remote")
+            or (role == "remote" and self.token_id is not None)
+        ):
             self.send_json({"type": "error", "detail": "unknown display or not allowed"})
             self.close(code=4403)
-            return
-        if role == "remote" and self.token_id is not None:
-            self.close(code=4403)  # remotes are people, signed in
             return
         self.role, self.display_id = role, display.pk
         if role == "screen":

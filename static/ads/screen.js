@@ -121,6 +121,7 @@
       layers[front].classList.remove("front");
       front = 1 - front;
       shownItem = item;
+      root.dataset.showing = String(item.id);  // for people debugging, and for tests
       if (remember) {
         history = history.slice(0, position + 1);
         history.push(item);
@@ -237,6 +238,7 @@
 
   function setPaused(value) {
     paused = value;
+    root.dataset.paused = String(paused);
     note(paused ? "Paused" : "Playing", paused);
     if (paused) clearTimeout(advanceTimer);
     else schedule(settings.interval_ms);
@@ -245,6 +247,7 @@
 
   function toggleInfo(show) {
     info.hidden = show === undefined ? !info.hidden : !show;
+    root.dataset.info = String(!info.hidden);
   }
 
   async function showItem(item) {

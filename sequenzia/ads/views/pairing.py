@@ -28,9 +28,14 @@ def _approve_url(code: str) -> str:
     return settings.SITE_URL + reverse("ads:pair") + "?" + urlencode({"code": code})
 
 
+def pairing_count_key(address: str | None) -> str:
+    """The cache key counting an address's pairings this hour."""
+    return f"ads:pairings:{address}"
+
+
 def _too_many(request: HttpRequest) -> bool:
     """Pairings started from one address in the last hour, counted in the cache."""
-    key = f"ads:pairings:{client_ip(request)}"
+    key = pairing_count_key(client_ip(request))
     cache.add(key, 0, 3600)
     try:
         count = cache.incr(key)
