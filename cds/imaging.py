@@ -133,7 +133,9 @@ def render(
             image = Image.open(stream)
     except Image.DecompressionBombError as exc:
         raise Undecodable(f"refused as a decompression bomb: {exc}") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+    except UnidentifiedImageError:
+        raise Undecodable("not a readable image: no decoder recognises its bytes") from None
+    except (OSError, SyntaxError, ValueError) as exc:
         raise Undecodable(f"not a readable image: {exc}") from None
     with image:
         raw_width, raw_height = image.size
