@@ -1,4 +1,4 @@
-"""CDS in the admin: the block list, the access audit and share links."""
+"""CDS in the admin: the block list, the access audit, share links and renditions."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from django.utils.html import format_html
 
 from authware.models import User
 from cds import blocklist, stats
-from cds.models import AccessRecord, BlockedHash, ShareLink
+from cds.models import AccessRecord, BlockedHash, Rendition, ShareLink
 from cds.sharing import url_for
+from junefs.store import get_store
 
 
 class _Echo:
@@ -210,3 +211,66 @@ class ShareLinkAdmin(admin.ModelAdmin):
     def revoke_links(self, request: HttpRequest, queryset: QuerySet[ShareLink]) -> None:
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
         self.message_user(request, f"Revoked {count} link(s).", messages.INFO)
+
+
+@admin.register(Rendition)
+class RenditionAdmin(admin.ModelAdmin):
+    """Renditions are made by CDS on demand: nothing to add or edit, only to look at or drop."""
+
+    list_display = (
+        "id",
+        "source",
+        "box",
+        "format",
+        "dimensions",
+        "human_size",
+        "short_sha256",
+        "cached",
+        "created_at",
+    )
+    list_filter = ("format", "rotation", "created_at")
+    search_fields = ("=sha256", "=source_sha256", "=source__id", "source__name")
+    readonly_fields = (
+        "source",
+        "source_sha256",
+        "rotation",
+        "box_width",
+        "box_height",
+        "format",
+        "sha256",
+        "size",
+        "width",
+        "height",
+        "created_at",
+        "cached",
+    )
+    raw_id_fields = ("source",)
+    list_select_related = ("source",)
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    @admin.display(description="box", ordering="box_width")
+    def box(self, obj: Rendition) -> str:
+        return f"{obj.box_width}x{obj.box_height}"
+
+    @admin.display(description="size (px)")
+    def dimensions(self, obj: Rendition) -> str:
+        return f"{obj.width}x{obj.height}"
+
+    @admin.display(description="bytes", ordering="size")
+    def human_size(self, obj: Rendition) -> str:
+        return filesizeformat(obj.size)
+
+    @admin.display(description="sha256", ordering="sha256")
+    def short_sha256(self, obj: Rendition) -> str:
+        return obj.sha256[:16]
+
+    @admin.display(description="in the store", boolean=True)
+    def cached(self, obj: Rendition) -> bool:
+        return get_store().exists(obj.sha256)

@@ -291,3 +291,30 @@ class Obtainer:
             log.warning("%s could not send %s: %s", source, segment.sha256, exc)
             return None
         return entry.path
+
+
+class HeldObtainer(Obtainer):
+    """An obtainer that first hands out a slice the caller verified already.
+
+    For a servable whose bytes had to be found (or made) before its headers
+    could be decided, such as a rendition: the slice checked then is the one
+    sent, with no second hash and no window in which eviction could pull it
+    away. Whatever is not handed out is closed by :meth:`release`.
+    """
+
+    def __init__(self, servable: Servable, store: ContentStore, held: Slice) -> None:
+        super().__init__(servable, store)
+        self.held: Slice | None = held
+
+    async def obtain(self, segment: Segment) -> Slice:
+        held, self.held = self.held, None
+        if held is not None and segment.index == 0:
+            return held
+        if held is not None:
+            held.close()
+        return await super().obtain(segment)
+
+    def release(self) -> None:
+        if self.held is not None:
+            self.held.close()
+            self.held = None

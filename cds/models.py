@@ -1,7 +1,8 @@
-"""What the content server records: the block list, the access audit, share links.
+"""What the content server records: the block list, the access audit, share links, renditions.
 
 The bytes themselves live in JuneFS (the store and the backends); CDS keeps
-only the rules about serving them and the record of what it served.
+only the rules about serving them, the record of what it served, and which
+resized renditions it made (their bytes are objects in the local store).
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ class AccessRecord(models.Model):
         HASH = "hash", "by hash"
         SHARE = "share", "share link"
         PEER = "peer", "peer node"
+        RENDITION = "rendition", "rendition"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(
@@ -136,3 +138,50 @@ class ShareLink(models.Model):
     @staticmethod
     def default_lifetime() -> timedelta:
         return timedelta(days=min(7, settings.CDS_SHARE_MAX_DAYS))
+
+
+class Rendition(models.Model):
+    """A resized copy of an image file, made once and kept in the local store.
+
+    Its bytes are an object of their own in the store (``<sha256>.webp`` or
+    ``.jpg``), regenerable from the source, so the cache may evict them: a
+    row whose object is gone is made again on the next request. Renditions
+    belong to the source's bytes and rotation, not to one file row: files
+    with the same sha256 and rotation share them (``source`` is the file it
+    was first made for). See :mod:`cds.imaging` for what the box means.
+    """
+
+    class Format(models.TextChoices):
+        WEBP = "webp", "WebP"
+        JPG = "jpg", "JPEG"
+
+    source = models.ForeignKey(File, on_delete=models.CASCADE, related_name="renditions")
+    source_sha256 = models.CharField(max_length=64, validators=[sha256_validator])
+    rotation = models.PositiveSmallIntegerField(
+        default=0, help_text="The file's extra clockwise rotation it was made with (degrees)."
+    )
+    box_width = models.PositiveSmallIntegerField(help_text="The (bucketed) box it covers.")
+    box_height = models.PositiveSmallIntegerField()
+    format = models.CharField(max_length=4, choices=Format.choices)
+    sha256 = models.CharField(
+        max_length=64,
+        db_index=True,
+        validators=[sha256_validator],
+        help_text="The rendition's own (its ETag).",
+    )
+    size = models.PositiveBigIntegerField(help_text="Bytes.")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_sha256", "rotation", "box_width", "box_height", "format"],
+                name="rendition_unique_box",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_sha256[:12]}… {self.box_width}x{self.box_height}.{self.format}"

@@ -1,7 +1,7 @@
 """What CDS serves, described once: a :class:`Servable` made of :class:`Segment` s.
 
 A servable is one representation with one ETag (its sha256): a file, a
-thumbnail, or (for peers) any object by hash. Its segments are the pieces a
+thumbnail, a rendition, or (for peers) any object by hash. Its segments are the pieces a
 backend keeps and a sha256 can check: a file's parts, or the whole object.
 Each segment also says where its bytes sit inside the whole file, so a
 cached unpacked file can stand in for any of its parts.
@@ -18,7 +18,8 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from cds.models import AccessRecord
+from cds.imaging import FORMATS
+from cds.models import AccessRecord, Rendition
 from junefs.backends import Locator
 from junefs.models import File, Part, Thumbnail
 from junefs.store import ContentStore, check_sha256
@@ -57,7 +58,7 @@ class Servable:
     last_modified: datetime
     segments: tuple[Segment, ...]
     file_id: int | None = None
-    #: Other hashes that name these bytes (a thumbnail's file) for the block list.
+    #: Other hashes that name these bytes (a thumbnail's or rendition's file) for the block list.
     related_hashes: tuple[str, ...] = ()
     state: str = File.State.COMPLETE
     #: Answer from the local store only (requests from peer nodes).
@@ -174,6 +175,38 @@ def thumbnail_servable(file: File) -> Servable | None:
     )
 
 
+def rendition_servable(source: Servable, rendition: Rendition) -> Servable:
+    """A rendition of a file (``source``, as :func:`file_servable` describes it).
+
+    Its one segment is the rendition's own object in the store; no backend
+    holds it (a missing one is made again, see :mod:`cds.renditions`).
+    """
+    segment = Segment(
+        index=0,
+        offset=0,
+        size=rendition.size,
+        sha256=rendition.sha256,
+        whole_sha256=rendition.sha256,
+        whole_offset=0,
+        ext=rendition.format,
+    )
+    stem = source.name.rsplit(".", 1)[0] if "." in source.name else source.name
+    box = f"{rendition.box_width}x{rendition.box_height}"
+    return Servable(
+        kind=AccessRecord.Kind.RENDITION,
+        sha256=rendition.sha256,
+        size=rendition.size,
+        mime=FORMATS[rendition.format].mime,
+        name=f"{stem}-{box}.{rendition.format}",
+        ext=rendition.format,
+        last_modified=rendition.created_at,
+        segments=(segment,),
+        file_id=source.file_id,
+        related_hashes=(source.sha256,),
+        state=source.state,
+    )
+
+
 def object_servable(sha256: str, store: ContentStore) -> Servable | None:
     """Any object by hash, for a peer node: from this node's store only.
 
@@ -188,6 +221,7 @@ def object_servable(sha256: str, store: ContentStore) -> Servable | None:
     for row in (part, thumb):
         if row is not None:
             related.add(row.file.sha256)
+    related.update(Rendition.objects.filter(sha256=sha256).values_list("source_sha256", flat=True))
     path = store.find(sha256)
     if path is not None:
         size = path.stat().st_size

@@ -39,6 +39,8 @@ COUNTERS: dict[str, str] = {
     "evicted_objects": "objects evicted from the unpacked cache",
     "evicted_bytes": "bytes evicted from the unpacked cache",
     "audit_dropped": "access records dropped because the audit buffer was full",
+    "renditions_made": "renditions rendered and stored (each a cache miss)",
+    "rendition_failures": "renditions refused because the source image did not decode",
 }
 
 

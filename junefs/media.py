@@ -27,7 +27,8 @@ THUMBNAIL_METHOD = 1
 #: Mean luma (0-255) below which an image counts as dark.
 DARK_LUMA = 100
 
-_TRANSPOSE = {
+#: What undoes each EXIF orientation (1-8), in order: the image as it is meant to be seen.
+EXIF_TRANSPOSE: dict[int, tuple[Image.Transpose, ...]] = {
     2: (Image.Transpose.FLIP_LEFT_RIGHT,),
     3: (Image.Transpose.ROTATE_180,),
     4: (Image.Transpose.FLIP_TOP_BOTTOM,),
@@ -81,7 +82,7 @@ def hamming(a: int, b: int) -> int:
     return ((a ^ b) & ((1 << 64) - 1)).bit_count()
 
 
-def _flatten(image: Image.Image) -> Image.Image:
+def flatten(image: Image.Image) -> Image.Image:
     """RGB or RGBA, whatever mode the file was in."""
     if image.mode in ("RGB", "RGBA"):
         return image
@@ -97,11 +98,11 @@ def _flatten(image: Image.Image) -> Image.Image:
 def facts_from_image(image: Image.Image, orientation: int, size: tuple[int, int]) -> VisualFacts:
     """Thumbnail, colour, darkness and hash from an opened (maybe drafted) image."""
     long_side = settings.JUNEFS_THUMBNAIL_SIZE
-    image = _flatten(image)
+    image = flatten(image)
     # Area averaging: the reduced-scale decode already smoothed the image, and BOX
     # is the cheapest filter that still weighs every source pixel.
     image.thumbnail((long_side, long_side), Image.Resampling.BOX)
-    for op in _TRANSPOSE.get(orientation, ()):
+    for op in EXIF_TRANSPOSE.get(orientation, ()):
         image = image.transpose(op)
     rgb = image.convert("RGB") if image.mode != "RGB" else image
     mean = ImageStat.Stat(rgb).mean
@@ -121,6 +122,15 @@ def facts_from_image(image: Image.Image, orientation: int, size: tuple[int, int]
         phash=dhash64(rgb),
         thumbnail=Thumb(buffer.getvalue(), image.width, image.height),
     )
+
+
+def exif_orientation(image: Image.Image) -> int:
+    """The EXIF orientation (1-8) of an opened image; 1 when absent or broken."""
+    try:
+        orientation = int(image.getexif().get(0x0112, 1) or 1)
+    except Exception:  # a broken EXIF block must not reject a good image
+        return 1
+    return orientation if orientation in range(1, 9) else 1
 
 
 def probe_image(path: Path) -> VisualFacts:
@@ -143,12 +153,7 @@ def probe_image(path: Path) -> VisualFacts:
             )
         if width == 0 or height == 0:
             raise IngestRejected("image has no pixels")
-        try:
-            orientation = int(image.getexif().get(0x0112, 1) or 1)
-        except Exception:  # a broken EXIF block must not reject a good image
-            orientation = 1
-        if orientation not in range(1, 9):
-            orientation = 1
+        orientation = exif_orientation(image)
         if image.format == "JPEG":
             # Decode at 1/2, 1/4 or 1/8 scale: the smallest still >= the thumbnail.
             long_side = settings.JUNEFS_THUMBNAIL_SIZE

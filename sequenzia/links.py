@@ -1,7 +1,8 @@
 """Links to the content server (CDS), built in one place.
 
-CDS serves a file's bytes at ``/cds/f/<file id>/<filename>`` and its
-thumbnail at ``/cds/t/<file id>.webp``; both check :mod:`authware.access`
+CDS serves a file's bytes at ``/cds/f/<file id>/<filename>``, its
+thumbnail at ``/cds/t/<file id>.webp`` and resized renditions of images at
+``/cds/r/<file id>/<w>x<h>.<webp|jpg>``; all check :mod:`authware.access`
 on every request, so these links are safe to hand out.
 """
 
@@ -12,6 +13,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.urls import reverse
 
+from cds.imaging import bucket_box, check_format
 from junefs.models import File
 
 
@@ -25,6 +27,18 @@ def download_url(file: File) -> str:
 
 def thumbnail_url(file: File) -> str:
     return f"/cds/t/{file.pk}.webp"
+
+
+def rendition_url(file: File, width: int, height: int, fmt: str = "webp") -> str:
+    """The image scaled down to cover a ``width`` x ``height`` screen, as ``fmt`` (webp or jpg).
+
+    The box is bucketed here (each side rounded up to a multiple of 128, see
+    :mod:`cds.imaging`), so every client asks for the one canonical URL of a
+    rendition. ValueError for a side outside 16..7680 or another format.
+    Only image files have renditions (others answer 404).
+    """
+    box_width, box_height = bucket_box(width, height)
+    return f"/cds/r/{file.pk}/{box_width}x{box_height}.{check_format(fmt).ext}"
 
 
 def share_url(file: File) -> str:

@@ -414,6 +414,10 @@ CDS_TRUSTED_PROXIES = env.list("CDS_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
 # Share links: the longest lifetime one may be given, in days.
 CDS_SHARE_MAX_DAYS = env.int("CDS_SHARE_MAX_DAYS", 30, minimum=1)
 CDS_CACHE_CONTROL = env.str("CDS_CACHE_CONTROL", "private, max-age=86400")
+# Renditions (/cds/r/…, resized images): how many one process renders at a
+# time (decoding a large image takes a core and a few hundred MB; the other
+# requests wait their turn).
+CDS_RENDITION_CONCURRENCY = env.int("CDS_RENDITION_CONCURRENCY", 2, minimum=1, maximum=64)
 
 # --- Discord ---------------------------------------------------------------
 

@@ -17,13 +17,13 @@ from django.http import Http404, HttpRequest, HttpResponseBase
 from django.views.decorators.http import require_http_methods
 
 from authware import access
-from cds import blocklist, stats
+from cds import blocklist
 from cds.audit import AuditEntry, Requester, audit_log, client_ip, requester_of
 from cds.models import AccessRecord, BlockedHash
 from cds.objects import NotServable, Servable, file_servable, object_servable, thumbnail_servable
 from cds.peers import peer_node
 from cds.sharing import link_for_token
-from cds.views.respond import respond
+from cds.views.respond import refuse_blocked, respond
 from junefs.store import check_sha256, get_store
 
 Finder = Callable[[], tuple[Servable | None, Requester | None]]
@@ -71,12 +71,7 @@ async def _serve(
         audit_log.record(entry)
         raise Http404("No such file")
     if found.blocked is not None:
-        entry.sha256, entry.status = found.servable.sha256, found.blocked.status
-        entry.error = f"blocked: {found.blocked.reason}"
-        entry.finish()
-        audit_log.record(entry)
-        stats.count("blocked")
-        return blocklist.refusal(found.blocked)
+        return refuse_blocked(entry, found.servable.sha256, found.blocked)
     download = request.GET.get("download") in ("1", "true", "yes")
     return await respond(
         request, found.servable, entry, download=download, cache_control=cache_control

@@ -16,13 +16,13 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 
-from cds import accel, stats
+from cds import accel, blocklist, stats
 from cds.audit import AuditEntry, audit_log
 from cds.fetch import Obtainer
 from cds.headers import safety_headers
 from cds.integrity import SegmentUnavailable, mark_damaged
 from cds.io import run_io
-from cds.models import AccessRecord
+from cds.models import AccessRecord, BlockedHash
 from cds.objects import Servable
 from cds.ranges import (
     ByteRange,
@@ -46,10 +46,29 @@ class StreamAborted(Exception):
     """A later part had no good copy: the response is cut short rather than served wrong."""
 
 
-def _finish(response: HttpResponse, entry: AuditEntry) -> HttpResponse:
+def finish(response: HttpResponse, entry: AuditEntry) -> HttpResponse:
+    """Record the answer in the audit and return it."""
     entry.status = response.status_code
     entry.finish()
     audit_log.record(entry)
+    return response
+
+
+def refuse_blocked(entry: AuditEntry, sha256: str, blocked: BlockedHash) -> HttpResponse:
+    """The block list's answer, audited and counted (raises Http404 for a 404 entry)."""
+    entry.sha256, entry.status = sha256, blocked.status
+    entry.error = f"blocked: {blocked.reason}"
+    entry.finish()
+    audit_log.record(entry)
+    stats.count("blocked")
+    return blocklist.refusal(blocked)
+
+
+def text_answer(text: str, status: int) -> HttpResponse:
+    """A short plain-text answer that no cache keeps."""
+    response = HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
     return response
 
 
@@ -68,6 +87,17 @@ def representation_headers(
     return headers
 
 
+def precondition_verdict(request: HttpRequest, servable: Servable) -> int | None:
+    """304 or 412 when the request's conditions decide the answer, else None."""
+    lowered = {name.lower(): value for name, value in request.headers.items()}
+    return evaluate_preconditions(
+        lowered,
+        etag=servable.sha256,
+        last_modified=servable.last_modified,
+        method=request.method or "GET",
+    )
+
+
 async def respond(
     request: HttpRequest,
     servable: Servable,
@@ -75,23 +105,19 @@ async def respond(
     *,
     download: bool = False,
     cache_control: str | None = None,
+    obtainer: Obtainer | None = None,
 ) -> HttpResponseBase:
+    """The answer for a servable; ``obtainer`` gets its bytes (default: the usual fetch path)."""
     entry.sha256, entry.file_id = servable.sha256, servable.file_id
     headers = representation_headers(servable, download=download, cache_control=cache_control)
-    lowered = {name.lower(): value for name, value in request.headers.items()}
-    verdict = evaluate_preconditions(
-        lowered,
-        etag=servable.sha256,
-        last_modified=servable.last_modified,
-        method=request.method or "GET",
-    )
+    verdict = precondition_verdict(request, servable)
     if verdict is not None:
         response = HttpResponse(status=verdict)
         for name in ("ETag", "Last-Modified", "Cache-Control", "X-Content-Type-Options"):
             response[name] = headers[name]
         if verdict == 304:
             stats.count("not_modified")
-        return _finish(response, entry)
+        return finish(response, entry)
 
     try:
         byte_range = (
@@ -108,7 +134,7 @@ async def respond(
         response["Content-Range"] = f"bytes */{servable.size}"
         for name in ("ETag", "Accept-Ranges", "X-Content-Type-Options"):
             response[name] = headers[name]
-        return _finish(response, entry)
+        return finish(response, entry)
 
     status = 206 if byte_range is not None else 200
     if byte_range is not None:
@@ -120,7 +146,7 @@ async def respond(
 
     if request.method == "HEAD" or byte_range.length == 0:
         response = HttpResponse(status=status, headers=headers)
-        return _finish(response, entry)
+        return finish(response, entry)
 
     store = get_store()
     if accel.enabled():
@@ -138,14 +164,14 @@ async def respond(
             stats.count("accel_requests")
             return response
 
-    stream = RangeStream(servable, byte_range, Obtainer(servable, store))
+    stream = RangeStream(servable, byte_range, obtainer or Obtainer(servable, store))
     try:
         await stream.start()
     except SegmentUnavailable as problem:
         stream.close()
         if servable.store_only:  # a peer asked; this node's copy went bad or away
-            return _finish(HttpResponse("Not cached here\n", status=404), entry)
-        return _finish(await failure_response(servable, problem), entry)
+            return finish(HttpResponse("Not cached here\n", status=404), entry)
+        return finish(await failure_response(servable, problem), entry)
     streaming = StreamingHttpResponse(_send(stream, servable, entry), status=status)
     for name, value in headers.items():
         streaming[name] = value

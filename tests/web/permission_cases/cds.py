@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from tests.web.conftest import World
 from tests.web.permission_cases.common import (
     Case,
@@ -13,6 +15,10 @@ from tests.web.permission_cases.common import (
     url,
     username,
 )
+
+
+def const(value: object) -> Callable[[World], object]:
+    return lambda w: value
 
 
 def share_path(w: World) -> str:
@@ -39,6 +45,31 @@ CASES: list[Case] = [
     Case("cds:thumbnail", "get", url("cds:thumbnail", f("photo")), {**everyone(404), "alice": 200}),
     Case("cds:hash", "get", url("cds:hash", sha("shared")), readers_of_shared()),
     Case("cds:hash", "get", url("cds:hash", sha("secret")), {**everyone(404), "alice": 200}),
+    # A rendition follows its file's folder; the other kinds and bad boxes answer alike.
+    Case(
+        "cds:rendition",
+        "get",
+        url("cds:rendition", f("shared"), const(1920), const(1080), const("webp")),
+        readers_of_shared(),
+    ),
+    Case(
+        "cds:rendition",
+        "head",
+        url("cds:rendition", f("png"), const(640), const(360), const("jpg")),
+        readers_of_shared(),
+    ),
+    Case(
+        "cds:rendition",
+        "get",
+        url("cds:rendition", f("secret"), const(640), const(360), const("webp")),
+        {**everyone(404), "alice": 200},
+    ),
+    Case(
+        "cds:rendition",
+        "get",
+        url("cds:rendition", f("shared"), const(8000), const(1080), const("webp")),
+        everyone(400),
+    ),
     # A share link is the access: it works for anyone holding it.
     Case("cds:share", "get", share_path, everyone(200)),
     Case("cds:health", "get", url("cds:health"), everyone(200)),
