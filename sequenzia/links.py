@@ -45,10 +45,3 @@ def share_url(file: File) -> str:
     """The file page, absolute (people who can read the folder can open it)."""
     return settings.SITE_URL + reverse("file", args=[file.pk])
 
-
-def rendition_url(file: File, width: int, height: int, fmt: str = "webp") -> str:
-    """A CDS rendition of the image covering ``width`` by ``height`` (bucketed sizes)."""
-    bucket = 128
-    w = max(16, min(7680, -(-width // bucket) * bucket))
-    h = max(16, min(7680, -(-height // bucket) * bucket))
-    return f"/cds/r/{file.pk}/{w}x{h}.{fmt}"
