@@ -43,9 +43,12 @@ def make_images(folder: Channel, count: int, *, start: int = 0, **shape: Any) ->
         landscape = i % 2 == 0
         size = (60, 40) if landscape else (40, 60)
         width, height = shape.get("size", size)
-        dark = shape.get("dark", i % 4 < 2)
-        color = (20, 20, 30) if dark else (230, 225, 210)
-        data = jpeg_bytes(width, height, color=(color[0], color[1], (color[2] + i) % 256))
+        if shape.get("photo"):  # pictures worth a screenshot (tone left to chance)
+            data = jpeg_bytes(width * 8, height * 8, seed=i)
+        else:
+            dark = shape.get("dark", i % 4 < 2)
+            color = (20, 20, 30) if dark else (230, 225, 210)
+            data = jpeg_bytes(width, height, color=(color[0], color[1], (color[2] + i) % 256))
         files.append(ingest_bytes(data, folder, f"img-{i:03d}.jpg", upload="none").file)
     return files
 
@@ -59,11 +62,11 @@ def pair_display(owner: Any, profile: DisplayProfile, name: str = "TV") -> tuple
     return claim.display, claim.token
 
 
-def build_screen_world(count: int = 12) -> ScreenWorld:
+def build_screen_world(count: int = 12, *, photo: bool = False) -> ScreenWorld:
     world = build_world()
     folder = make_channel("screens")
     Grant.objects.create(channel=folder, user=world.bob, perm="read")
-    images = make_images(folder, count)
+    images = make_images(folder, count, photo=photo)
     profile = DisplayProfile.objects.create(
         owner=world.bob, name="Screens", query=f"folder={folder.pk}", interval_ms=500
     )

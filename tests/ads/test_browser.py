@@ -47,7 +47,7 @@ def in_thread(fn: Any, *args: Any) -> Any:
 
 @pytest.fixture
 def screens(transactional_db: None) -> ScreenWorld:
-    return in_thread(build_screen_world, 12)  # type: ignore[no-any-return]
+    return in_thread(lambda: build_screen_world(12, photo=True))  # type: ignore[no-any-return]
 
 
 @pytest.fixture
