@@ -160,19 +160,16 @@ def walk_round(
             new_round = True
             found = _step(pool, state)
         if new_round and found is not None and found.pk == display.current_id:
-            found = _step_past(pool, state, found)
+            # The new round would open with the image on screen: begin it just
+            # after that image instead, so it comes last in the round, not twice now.
+            state.start = (found.shuffle + 1) % CIRCLE
+            found = _step(pool, state)
         if found is None:
             return None
         state.cursor_shuffle, state.cursor_id = found.shuffle, found.pk
         state.shown += 1
         state.save()
     return Pick(found, lane, new_round)
-
-
-def _step_past(pool: QuerySet[File], state: DisplayRound, found: File) -> File:
-    """The image after ``found`` (a new round's first pick that repeats the last one)."""
-    state.cursor_shuffle, state.cursor_id = found.shuffle, found.pk
-    return _step(pool, state) or found
 
 
 def choose_next(
