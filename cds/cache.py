@@ -1,8 +1,8 @@
 """The unpacked cache: whole files and parts kept in the local store.
 
-CDS keeps every object it fetches (a part, a thumbnail, a whole file) in the
-content-addressed store, which also holds ingest's staged uploads. This module
-looks after it from the worker:
+CDS keeps every object it fetches (a part, a thumbnail, a whole file) and
+every rendition it makes in the content-addressed store, which also holds
+ingest's staged uploads. This module looks after it from the worker:
 
 * :func:`cache_whole_file` joins a file's parts (cached or fetched, each
   verified) into the whole file in the store ("unpacking"), so nginx can
@@ -14,6 +14,8 @@ looks after it from the worker:
   objects unused for ``CDS_CACHE_MAX_AGE``. It never evicts what has no other
   copy yet (staged uploads, unconfirmed thumbnails, and the bytes of damaged
   files, which may be the last good copy) nor the files of kept folders.
+  Renditions are never protected: they are made again from their source
+  (their rows stay, and a row without its object just means "make it").
 """
 
 from __future__ import annotations

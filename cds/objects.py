@@ -1,10 +1,10 @@
 """What CDS serves, described once: a :class:`Servable` made of :class:`Segment` s.
 
 A servable is one representation with one ETag (its sha256): a file, a
-thumbnail, a rendition, or (for peers) any object by hash. Its segments are the pieces a
-backend keeps and a sha256 can check: a file's parts, or the whole object.
-Each segment also says where its bytes sit inside the whole file, so a
-cached unpacked file can stand in for any of its parts.
+thumbnail, a rendition, or (for peers) any object by hash. Its segments are
+the pieces a backend keeps and a sha256 can check: a file's parts, or the
+whole object. Each segment also says where its bytes sit inside the whole
+file, so a cached unpacked file can stand in for any of its parts.
 
 Everything here reads the database and is synchronous; the async views call
 it through ``sync_to_async`` once per request, and nothing after that touches

@@ -282,6 +282,20 @@ def test_an_evicted_rendition_is_made_again(photo, admin_client):
     assert Rendition.objects.count() == 1 and get_store().exists(row.sha256)
 
 
+def test_nginx_offload_hands_over_the_rendition_object(settings, photo, admin_client):
+    settings.CDS_ACCEL_REDIRECT = "/_cds_store/"
+    first = admin_client.get(path_of(photo, 640, 480))  # made, then handed to nginx
+    row = Rendition.objects.get()
+    key = get_store().relative(get_store().find(row.sha256))
+    assert first["X-Accel-Redirect"] == f"/_cds_store/{key}"
+    assert first["ETag"] == f'"{row.sha256}"' and first["Content-Type"] == "image/webp"
+    assert first.content == b""
+    assert (
+        admin_client.get(path_of(photo, 640, 480))["X-Accel-Redirect"] == first["X-Accel-Redirect"]
+    )
+    assert renders() == 1
+
+
 def test_ensure_rendition_for_workers(photo):
     row = ensure_rendition(photo, 1280, 720, "jpg")
     assert (row.box_width, row.box_height, row.format) == (1280, 768, "jpg")
