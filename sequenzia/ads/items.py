@@ -41,8 +41,8 @@ def displayed_size(file: File) -> tuple[int, int]:
     return width, height
 
 
-def image_url(request: HttpRequest, file: File, box: tuple[int, int]) -> str:
-    path = links.rendition_url(file, box[0], box[1])
+def image_url(request: HttpRequest, file: File, box: tuple[int, int], fmt: str = "webp") -> str:
+    path = links.rendition_url(file, box[0], box[1], fmt)
     token = access.token_of(request)
     return sign_path(path, token) if token is not None else path
 
@@ -61,6 +61,7 @@ def describe(
     fit_preference: str,
     screen: tuple[int, int],
     qr: bool = False,
+    fmt: str = "webp",
 ) -> dict[str, Any]:
     size = displayed_size(file)
     fit = choose_fit(fit_preference, size, screen)
@@ -75,7 +76,7 @@ def describe(
         "dark": bool(file.is_dark),
         "created": file.created_at.date().isoformat(),
         "fit": fit,
-        "image": image_url(request, file, rendition_box(fit, size, screen)),
+        "image": image_url(request, file, rendition_box(fit, size, screen), fmt),
         "page": page,
         "qr": qr_data_uri(page) if qr else "",
     }

@@ -204,6 +204,11 @@ def test_dws_returns_a_wallpaper_sized_for_the_screen(screens: ScreenWorld) -> N
     assert redirect.status_code == 302 and "/cds/r/" in redirect["Location"]
     image = Client().get(redirect["Location"])
     assert image.status_code == 200 and image["Content-Type"] == "image/webp"
+    as_jpeg = desktop.get("/dws/next", {"w": 320, "h": 180, "redirect": 1, "format": "jpg"})
+    image = Client().get(as_jpeg["Location"])
+    assert image.status_code == 200 and image["Content-Type"] == "image/jpeg"
+    assert image.content[:3] == b"\xff\xd8\xff"  # a JPEG, whatever the header says
+    assert desktop.get("/dws/next", {"w": 320, "h": 180, "format": "gif"}).status_code == 400
     # Portrait phones get portrait images; none of these cover a tall 4K phone.
     tall = desktop.get("/dws/next", {"w": 40, "h": 60}).json()
     assert tall["height"] > tall["width"]

@@ -4,7 +4,7 @@ For desktops and phones, with an API or device token (``Authorization:
 Bearer``). The answer is JSON — a signed image URL sized for that screen,
 the file page, its colour and name — or, with ``redirect=1``, a redirect to
 the image itself, so ``curl -L`` or a phone automation gets the picture in
-one call. The screen's size decides the orientation and the least size of
+one call; ``format=jpg`` for setters that cannot read WebP. The screen's size decides the orientation and the least size of
 the images (one that covers it scaled up by at most ``DWS_MAX_UPSCALE``);
 the profile's folders and filters, and its no-repeat rounds, are ADS's. Each
 token has its own history per profile (a display of its own).
@@ -70,6 +70,9 @@ def next_wallpaper(request: HttpRequest) -> HttpResponse:
         response = json_error(401, f"send a token: Authorization: Bearer … ({DOCS})")
         response["WWW-Authenticate"] = 'Bearer realm="sequenzia"'
         return response
+    fmt = request.GET.get("format", "webp")
+    if fmt not in ("webp", "jpg"):
+        return json_error(400, "format is webp (the default) or jpg")
     width = int_param(request, "w", low=1, high=16384)
     height = int_param(request, "h", low=1, high=16384)
     if width is None or height is None:
@@ -90,7 +93,7 @@ def next_wallpaper(request: HttpRequest) -> HttpResponse:
     if pick is None:
         return json_error(404, f"no image of “{profile.name}” fits a {width}x{height} screen")
     record_shown(display, pick.file)
-    item = describe(request, pick.file, fit_preference="cover", screen=screen)
+    item = describe(request, pick.file, fit_preference="cover", screen=screen, fmt=fmt)
     if request.GET.get("redirect") in ("1", "true", "yes"):
         response: HttpResponse = HttpResponseRedirect(item["image"])
     else:
