@@ -167,6 +167,8 @@ class ScreenConsumer(JsonWebsocketConsumer):  # type: ignore[misc]
         return token
 
     def _display(self) -> Display | None:
+        if self.display_id is None:
+            return None
         return Display.objects.select_related("profile", "owner").filter(pk=self.display_id).first()
 
     def _showing(self, content: dict[str, Any]) -> None:

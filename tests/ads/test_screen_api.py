@@ -10,6 +10,7 @@ from django.test import Client
 from authware.tokens import issue_token, revoke_token
 from sequenzia.ads.models import Display, DisplayHistory, DisplayProfile
 from tests.ads.conftest import ScreenWorld, make_images, pair_display
+from tests.cds.helpers import body as body_of
 
 pytestmark = pytest.mark.django_db
 
@@ -207,7 +208,7 @@ def test_dws_returns_a_wallpaper_sized_for_the_screen(screens: ScreenWorld) -> N
     as_jpeg = desktop.get("/dws/next", {"w": 320, "h": 180, "redirect": 1, "format": "jpg"})
     image = Client().get(as_jpeg["Location"])
     assert image.status_code == 200 and image["Content-Type"] == "image/jpeg"
-    assert image.content[:3] == b"\xff\xd8\xff"  # a JPEG, whatever the header says
+    assert body_of(image)[:3] == b"\xff\xd8\xff"  # a JPEG, whatever the header says
     assert desktop.get("/dws/next", {"w": 320, "h": 180, "format": "gif"}).status_code == 400
     # Portrait phones get portrait images; none of these cover a tall 4K phone.
     tall = desktop.get("/dws/next", {"w": 40, "h": 60}).json()
@@ -222,3 +223,27 @@ def test_dws_needs_a_token_and_a_size(screens: ScreenWorld) -> None:
     api = Client(HTTP_AUTHORIZATION=f"Bearer {screens.world.tokens['api']}")
     assert api.get("/dws/next", {"w": "abc", "h": 100}).status_code == 400
     assert api.get("/dws/next", {"w": 100, "h": 100, "profile": "nope"}).status_code == 404
+
+
+def test_the_file_page_offers_the_owners_screens(screens: ScreenWorld) -> None:
+    bob = bob_client(screens)
+    image = screens.images[0]
+    page = bob.get(f"/f/{image.pk}/")
+    assert b"Show on TV" in page.content
+    sent = bob.post(
+        f"/ads/displays/{screens.display.pk}/command/",
+        {"action": "show", "file": image.pk, "next": f"/f/{image.pk}/"},
+    )
+    assert sent.status_code == 302 and sent["Location"] == f"/f/{image.pk}/"
+    # An image the screen may not show is refused with a reason, not sent.
+    refused = bob.post(
+        f"/ads/displays/{screens.display.pk}/command/",
+        {"action": "show", "file": screens.world.files["shared"].pk},
+        HTTP_ACCEPT="application/json",
+    )
+    assert refused.status_code == 404 and "may show" in refused.json()["detail"]
+    revoke_token(screens.display.token)
+    assert b"Show on TV" not in bob.get(f"/f/{image.pk}/").content
+    charlie = Client()
+    charlie.force_login(screens.world.charlie)
+    assert charlie.get(f"/f/{screens.world.files['upload'].pk}/").status_code == 404
