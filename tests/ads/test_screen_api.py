@@ -15,6 +15,21 @@ from tests.cds.helpers import body as body_of
 pytestmark = pytest.mark.django_db
 
 
+def profile_form(**fields: object) -> dict[str, object]:
+    """What the profile form posts, with these fields changed."""
+    return {
+        "interval_seconds": 5,
+        "transition": "cut",
+        "fit": "auto",
+        "night_mode": "off",
+        "night_start": "22:00",
+        "night_end": "07:00",
+        "dim_percent": 50,
+        "repeat_days": 0,
+        **fields,
+    }
+
+
 def bob_client(screens: ScreenWorld) -> Client:
     client = Client()
     client.force_login(screens.world.bob)
@@ -137,19 +152,7 @@ def test_the_token_follows_the_profile_when_it_changes(screens: ScreenWorld) -> 
     shared = screens.world.folders["shared"].pk
     response = bob.post(
         f"/ads/profiles/{screens.profile.pk}/",
-        {
-            "name": "Screens",
-            "query": f"folder={shared}",
-            "interval_seconds": 5,
-            "transition": "cut",
-            "fit": "auto",
-            "night_mode": "off",
-            "night_start": "22:00",
-            "night_end": "07:00",
-            "dim_percent": 50,
-            "repeat_days": 0,
-            "avoid_repeats": "on",
-        },
+        profile_form(name="Screens", query=f"folder={shared}", avoid_repeats="on"),
     )
     assert response.status_code == 302, response.content
     token = screens.display.token
@@ -163,21 +166,7 @@ def test_the_token_follows_the_profile_when_it_changes(screens: ScreenWorld) -> 
 
 def test_the_profile_form_refuses_a_bad_query(screens: ScreenWorld) -> None:
     bob = bob_client(screens)
-    response = bob.post(
-        "/ads/profiles/new/",
-        {
-            "name": "Bad",
-            "query": "min_width=abc",
-            "interval_seconds": 10,
-            "transition": "cut",
-            "fit": "auto",
-            "night_mode": "off",
-            "night_start": "22:00",
-            "night_end": "07:00",
-            "dim_percent": 50,
-            "repeat_days": 0,
-        },
-    )
+    response = bob.post("/ads/profiles/new/", profile_form(name="Bad", query="min_width=abc"))
     assert response.status_code == 200
     assert b"not a whole number" in response.content
     assert not DisplayProfile.objects.filter(name="Bad").exists()
