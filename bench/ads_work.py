@@ -146,14 +146,14 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             flush=True,
         )
         with connection.cursor() as cursor:
-            sql = str(
+            sql, params = (
                 pool_for(request, profile)
                 .filter(shuffle__gte=2**30)
                 .only("id")
                 .order_by("shuffle", "id")[:1]
-                .query
+                .query.sql_with_params()
             )
-            cursor.execute("EXPLAIN " + sql)
+            cursor.execute("EXPLAIN " + sql, params)
             names = [c[0] for c in cursor.description]
             cases[label]["explain"] = [
                 {

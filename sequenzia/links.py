@@ -44,4 +44,3 @@ def rendition_url(file: File, width: int, height: int, fmt: str = "webp") -> str
 def share_url(file: File) -> str:
     """The file page, absolute (people who can read the folder can open it)."""
     return settings.SITE_URL + reverse("file", args=[file.pk])
-

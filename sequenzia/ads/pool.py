@@ -46,10 +46,9 @@ def request_as(user: User | None, token: Token | None = None) -> HttpRequest:
     return request
 
 
-def owner_hidden(profile: DisplayProfile) -> set[int]:
-    return set(
-        HiddenFolder.objects.filter(user_id=profile.owner_id).values_list("channel_id", flat=True)
-    )
+def owner_hidden(profile: DisplayProfile) -> frozenset[int]:
+    """The folders the profile's owner hid (kept out of a profile without folders)."""
+    return HiddenFolder.ids_for(profile.owner_id, access.access_version())
 
 
 def pool_for(request: HttpRequest, profile: DisplayProfile) -> QuerySet[File]:
