@@ -75,15 +75,30 @@ def is_night(profile: DisplayProfile, local_minutes: int | None) -> bool:
     return local_minutes >= start or local_minutes < end  # across midnight
 
 
+@dataclass(frozen=True)
+class Pool:
+    """The images to choose from, and (when known) the folders they are in."""
+
+    files: QuerySet[File]
+    folders: frozenset[int] | None = None
+
+    def narrowed(self, **filters: object) -> Pool:
+        return Pool(self.files.filter(**filters), self.folders)
+
+
+#: A pool in at most this many folders is walked folder by folder (see :func:`_per_folder`).
+PER_FOLDER_MAX = 8
+
+
 def _first(
-    pool: QuerySet[File],
+    pool: Pool,
     *,
     after: tuple[int, int] | None = None,
     lowest: int = 0,
     below: int | None = None,
 ) -> File | None:
     """The first file of the pool on the circle after ``after`` (or from ``lowest``)."""
-    qs = pool
+    qs = pool.files
     if after is not None:
         key, pk = after
         qs = qs.filter(shuffle__gte=key).filter(Q(shuffle__gt=key) | Q(id__gt=pk))
@@ -91,28 +106,52 @@ def _first(
         qs = qs.filter(shuffle__gte=lowest)
     if below is not None:
         qs = qs.filter(shuffle__lt=below)
-    return _walk_index(qs.only(*COLUMNS).order_by("shuffle", "id")[:1])
-
-
-def _walk_index(qs: QuerySet[File]) -> File | None:
-    """The query's one row, read by walking ``file_shuffle``.
-
-    MariaDB plans such a query by weighing every index that starts with
-    ``channel_id`` against the folder list (often a hundred ids): that costs
-    more than the walk itself (~0.8 of 1.6 ms on a million files). The walk
-    in shuffle order is always the plan wanted here, so on MySQL/MariaDB the
-    query says so (``FORCE INDEX``); other databases plan it well unaided.
-    """
+    qs = qs.only(*COLUMNS).order_by("shuffle", "id")
     if connection.vendor != "mysql":
-        return qs.first()
-    sql, params = qs.query.sql_with_params()
+        return qs.first()  # SQLite and PostgreSQL plan these well unaided
+    if pool.folders is not None and len(pool.folders) <= PER_FOLDER_MAX:
+        return _per_folder(qs, sorted(pool.folders))
+    return _hinted_first([qs[:1]], "file_shuffle")
+
+
+def _hinted_first(parts: list[QuerySet[File]], index: str) -> File | None:
+    """The first row, in shuffle order, of these queries, each made to walk ``index``.
+
+    MariaDB plans a walk by weighing every index that starts with
+    ``channel_id`` against the folder list (often a hundred ids), which costs
+    more than the walk itself (~0.8 of 1.6 ms on a million files), and with
+    a few folders it may sort them all rather than walk. The walk wanted is
+    known, so the query names its index (``FORCE INDEX``).
+    """
     table = connection.ops.quote_name(File._meta.db_table)
-    hinted = sql.replace(f"FROM {table}", f"FROM {table} FORCE INDEX (file_shuffle)", 1)
-    rows = list(File.objects.raw(hinted, params))
+    pieces: list[str] = []
+    params: list[object] = []
+    for part in parts:
+        sql, part_params = part.query.sql_with_params()
+        pieces.append(sql.replace(f"FROM {table}", f"FROM {table} FORCE INDEX ({index})", 1))
+        params.extend(part_params)
+    if len(pieces) == 1:
+        sql = pieces[0]
+    else:
+        union = " UNION ALL ".join(f"({piece})" for piece in pieces)
+        sql = f"SELECT * FROM ({union}) AS walk ORDER BY shuffle, id LIMIT 1"  # noqa: S608
+    rows = list(File.objects.raw(sql, params))
     return rows[0] if rows else None
 
 
-def _step(pool: QuerySet[File], state: DisplayRound) -> File | None:
+def _per_folder(qs: QuerySet[File], folders: list[int]) -> File | None:
+    """A walk in each folder (``file_channel_shuffle``), the first of their firsts.
+
+    For a pool in a few folders, small ones above all, walking the whole
+    circle would pass every other folder's files; one short walk per folder
+    finds the same next file in a few index dives.
+    """
+    if not folders:
+        return None
+    return _hinted_first([qs.filter(channel_id=f)[:1] for f in folders], "file_channel_shuffle")
+
+
+def _step(pool: Pool, state: DisplayRound) -> File | None:
     """The next file of this round, or None when the round is complete."""
     cursor = None
     if state.cursor_shuffle is not None and state.cursor_id is not None:
@@ -130,7 +169,7 @@ def random_point() -> int:
     return random.randrange(CIRCLE)
 
 
-def pick_random(pool: QuerySet[File], *, avoid: int | None = None) -> File | None:
+def pick_random(pool: Pool, *, avoid: int | None = None) -> File | None:
     """Any one file of the pool: the first after a random point of the circle.
 
     Two index dives at most, whatever the size of the library. (Each file's
@@ -168,7 +207,7 @@ def _first_round(display: Display, lane: str, now: dt.datetime) -> DisplayRound:
 
 
 def walk_round(
-    display: Display, pool: QuerySet[File], lane: str, *, now: dt.datetime | None = None
+    display: Display, pool: Pool, lane: str, *, now: dt.datetime | None = None
 ) -> Pick | None:
     """Take the next image of the display's round in ``lane``; None when the pool is empty."""
     now = now or timezone.now()
@@ -203,16 +242,18 @@ def walk_round(
 
 def choose_next(
     display: Display,
-    pool: QuerySet[File],
+    pool: QuerySet[File] | Pool,
     *,
     local_minutes: int | None = None,
     now: dt.datetime | None = None,
 ) -> Pick | None:
     """The display's next image under its profile's rules (night mode, repeats)."""
+    if not isinstance(pool, Pool):
+        pool = Pool(pool)
     profile = display.profile
-    lanes: list[tuple[str, QuerySet[File]]] = []
+    lanes: list[tuple[str, Pool]] = []
     if profile.night_mode == DisplayProfile.Night.DARK and is_night(profile, local_minutes):
-        lanes.append((DisplayRound.Lane.DARK, pool.filter(is_dark=True)))
+        lanes.append((DisplayRound.Lane.DARK, pool.narrowed(is_dark=True)))
     lanes.append((DisplayRound.Lane.ALL, pool))
     for lane, lane_pool in lanes:
         if profile.avoid_repeats:

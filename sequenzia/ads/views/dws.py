@@ -24,7 +24,7 @@ from authware.models import Token
 from sequenzia.ads.fit import clamp_screen, wallpaper_limits
 from sequenzia.ads.items import describe
 from sequenzia.ads.models import Display, DisplayProfile
-from sequenzia.ads.pool import pool_for
+from sequenzia.ads.pool import screen_pool
 from sequenzia.ads.selection import choose_next, record_shown
 from sequenzia.ads.views.common import int_param, json_error
 
@@ -83,13 +83,13 @@ def next_wallpaper(request: HttpRequest) -> HttpResponse:
         return json_error(404, problem)
     screen = clamp_screen(width, height)
     limits = wallpaper_limits(screen, settings.DWS_MAX_UPSCALE)
-    pool = pool_for(request, profile).filter(
+    pool = screen_pool(request, profile).narrowed(
         width__gte=limits["min_width"], height__gte=limits["min_height"]
     )
     if limits["orient"] == "landscape":
-        pool = pool.filter(width__gt=F("height"))
+        pool = pool.narrowed(width__gt=F("height"))
     elif limits["orient"] == "portrait":
-        pool = pool.filter(width__lt=F("height"))
+        pool = pool.narrowed(width__lt=F("height"))
     pick = choose_next(display, pool, local_minutes=int_param(request, "minutes", low=0, high=1439))
     if pick is None:
         return json_error(404, f"no image of “{profile.name}” fits a {width}x{height} screen")

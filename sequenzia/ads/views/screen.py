@@ -22,7 +22,7 @@ from sequenzia.ads.fit import clamp_screen
 from sequenzia.ads.items import describe
 from sequenzia.ads.live import screen_item
 from sequenzia.ads.models import Display, DisplayProfile
-from sequenzia.ads.pool import pool_for, sync_token_scope
+from sequenzia.ads.pool import screen_pool, sync_token_scope
 from sequenzia.ads.selection import choose_next, record_shown
 from sequenzia.ads.views.common import display_for, int_param, json_error, screen_api
 
@@ -128,7 +128,7 @@ def api_next(request: HttpRequest) -> HttpResponse:
         if item is not None:
             return JsonResponse({"item": item, "mirror": True})
     minutes = int_param(request, "minutes", low=0, high=1439)
-    pick = choose_next(display, pool_for(request, display.profile), local_minutes=minutes)
+    pick = choose_next(display, screen_pool(request, display.profile), local_minutes=minutes)
     if pick is None:
         return JsonResponse(
             {"item": None, "detail": "Nothing to show: this profile matches no image you can read."}
