@@ -216,6 +216,9 @@ def walk_round(
         # One step at a time per display, even with two tabs or a retried request.
         state = DisplayRound.objects.select_for_update().filter(display=display, lane=lane).first()
         new_round = state is None
+        # What the screen shows now, and what it was last handed (it may be
+        # waiting, decoded, for its turn): a new round opens with neither.
+        recent = {display.current_id, state.cursor_id if state else None} - {None}
         if state is None:
             state = _first_round(display, lane, now)
         elif _expired(state, profile, now):
@@ -227,8 +230,8 @@ def walk_round(
             _restart(state, now)
             new_round = True
             found = _step(pool, state)
-        if new_round and found is not None and found.pk == display.current_id:
-            # The new round would open with the image on screen: begin it just
+        if new_round and found is not None and found.pk in recent:
+            # The new round would open with an image just seen: begin it just
             # after that image instead, so it comes last in the round, not twice now.
             state.start = (found.shuffle + 1) % CIRCLE
             found = _step(pool, state)
@@ -266,12 +269,11 @@ def choose_next(
     return None
 
 
-def record_shown(display: Display, file: File, *, now: dt.datetime | None = None) -> None:
-    """The display shows ``file`` now: its current image, and a line of history."""
-    now = now or timezone.now()
-    Display.objects.filter(pk=display.pk).update(current=file, last_seen_at=now)
-    display.current, display.last_seen_at = file, now
-    entry = DisplayHistory.objects.create(display=display, file=file, shown_at=now)
+def record_pick(display: Display, file: File, *, now: dt.datetime | None = None) -> None:
+    """A line of the display's history: ``file`` was handed to it (kept short)."""
+    entry = DisplayHistory.objects.create(
+        display=display, file=file, shown_at=now or timezone.now()
+    )
     if entry.pk % 50 == 0:  # trim now and then, not on every step
         cutoff = (
             DisplayHistory.objects.filter(display=display)
@@ -280,6 +282,20 @@ def record_shown(display: Display, file: File, *, now: dt.datetime | None = None
         )
         if cutoff:
             DisplayHistory.objects.filter(display=display, id__lte=cutoff[0]).delete()
+
+
+def set_current(display: Display, file: File | None, *, now: dt.datetime | None = None) -> None:
+    """The display has ``file`` on its screen now (what mirrors and remotes follow)."""
+    now = now or timezone.now()
+    Display.objects.filter(pk=display.pk).update(current=file, last_seen_at=now)
+    display.current, display.last_seen_at = file, now
+
+
+def record_shown(display: Display, file: File, *, now: dt.datetime | None = None) -> None:
+    """Handed and shown at once (a wallpaper client): history, and the current image."""
+    now = now or timezone.now()
+    record_pick(display, file, now=now)
+    set_current(display, file, now=now)
 
 
 def reset_rounds(profile: DisplayProfile) -> None:

@@ -113,6 +113,14 @@ def test_slideshow_runs_obeys_the_remote_keys_and_survives_a_restart(
     for _ in range(3):
         seen.append(wait_for_change(page, seen[-1], timeout=5))
     assert len(set(seen)) == 4
+    # The next image is asked for and decoded during this one's turn, then goes up.
+    page.wait_for_selector("#ads[data-ready]", state="attached")
+    waiting, on_screen = page.evaluate(
+        "() => { const d = document.querySelector('#ads').dataset;"
+        " return [Number(d.ready || 0), Number(d.showing)]; }"
+    )
+    assert waiting and waiting != on_screen
+    assert wait_for_change(page, on_screen, timeout=5) == waiting
     front = page.locator(".layer.front img")
     assert front.evaluate("img => img.complete && img.naturalWidth > 0")
     assert "/cds/r/" in (front.get_attribute("src") or "")

@@ -42,9 +42,11 @@ def test_a_paired_tv_gets_its_settings_and_images(screens: ScreenWorld) -> None:
     assert state["display"]["id"] == screens.display.pk
     assert state["profile"]["interval_ms"] == 500 and state["current"] is None
     ids = set()
+    showing: dict[str, object] = {}
     for _ in range(len(screens.images)):
-        item = tv.post("/ads/api/next", {"w": 3840, "h": 2160}).json()["item"]
+        item = tv.post("/ads/api/next", {"w": 3840, "h": 2160, **showing}).json()["item"]
         ids.add(item["id"])
+        showing = {"showing": item["id"]}  # as the screen says when it asks for the next
         # A signed rendition sized for the screen, never the original.
         url = urlsplit(item["image"])
         assert url.path.startswith(f"/cds/r/{item['id']}/")
@@ -52,8 +54,14 @@ def test_a_paired_tv_gets_its_settings_and_images(screens: ScreenWorld) -> None:
         assert item["page"].endswith(f"/f/{item['id']}/") and item["fit"] in ("cover", "contain")
     assert ids == {f.pk for f in screens.images}
     assert DisplayHistory.objects.filter(display=screens.display).count() == len(ids)
+    # The current image is what the screen said it shows, not what it was handed last.
     again = tv.get("/ads/api/display").json()
-    assert again["current"]["id"] == item["id"]  # a reload shows where it was
+    assert again["current"]["id"] != item["id"]
+    tv.post("/ads/api/next", {"showing": item["id"]})
+    assert tv.get("/ads/api/display").json()["current"]["id"] == item["id"]
+    # It cannot claim to show what it may not read.
+    tv.post("/ads/api/next", {"showing": screens.world.files["secret"].pk})
+    assert Display.objects.get(pk=screens.display.pk).current_id == item["id"]
     display = Display.objects.get(pk=screens.display.pk)
     assert (display.screen_width, display.screen_height) == (3840, 2160)
 
@@ -110,6 +118,7 @@ def test_a_mirrored_display_shows_what_the_other_shows(screens: ScreenWorld) -> 
     follower.follow = screens.display
     follower.save()
     leader_item = screens.tv.post("/ads/api/next").json()["item"]
+    screens.tv.post("/ads/api/next", {"showing": leader_item["id"]})  # it is up now
     other = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
     for _ in range(2):
         answer = other.post("/ads/api/next").json()
