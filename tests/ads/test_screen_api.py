@@ -245,3 +245,15 @@ def test_the_file_page_offers_the_owners_screens(screens: ScreenWorld) -> None:
     charlie = Client()
     charlie.force_login(screens.world.charlie)
     assert charlie.get(f"/f/{screens.world.files['upload'].pk}/").status_code == 404
+
+
+def test_a_rotated_image_gets_a_new_url(screens: ScreenWorld) -> None:
+    """Browsers keep renditions for a day: a rotation must change the URL they ask for."""
+    image = screens.images[0]
+    before = screens.tv.get(f"/ads/api/item/{image.pk}").json()["item"]
+    image.rotation = 90
+    image.save(update_fields=["rotation"])
+    after = screens.tv.get(f"/ads/api/item/{image.pk}").json()["item"]
+    assert "r=90" in after["image"] and "r=" not in before["image"]
+    assert (after["width"], after["height"]) == (before["height"], before["width"])
+    assert Client().get(after["image"]).status_code == 200  # still signed as a whole
