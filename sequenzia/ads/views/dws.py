@@ -4,10 +4,11 @@ For desktops and phones, with an API or device token (``Authorization:
 Bearer``). The answer is JSON — a signed image URL sized for that screen,
 the file page, its colour and name — or, with ``redirect=1``, a redirect to
 the image itself, so ``curl -L`` or a phone automation gets the picture in
-one call; ``format=jpg`` for setters that cannot read WebP. The screen's size decides the orientation and the least size of
-the images (one that covers it scaled up by at most ``DWS_MAX_UPSCALE``);
-the profile's folders and filters, and its no-repeat rounds, are ADS's. Each
-token has its own history per profile (a display of its own).
+one call; ``format=jpg`` for setters that cannot read WebP. The screen's
+size decides the orientation and the least size of the images (one that
+covers it scaled up by at most ``DWS_MAX_UPSCALE``); the profile's folders
+and filters, and its no-repeat rounds, are ADS's. Each token has its own
+history per profile (a display of its own).
 """
 
 from __future__ import annotations
