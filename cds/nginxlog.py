@@ -60,9 +60,13 @@ class IngestReport:
 
 
 def parse_line(line: bytes) -> AccessRecord | None:
-    """The access record one log line describes, or None if it is not one of ours."""
+    """The access record one log line describes, or None if it is not one of ours.
+
+    Anything before the JSON object is ignored: a syslog prefix, when several
+    nodes send their lines to one file (deploy/README.md).
+    """
     try:
-        entry: dict[str, Any] = json.loads(line)
+        entry: dict[str, Any] = json.loads(line[line.find(b"{") :])
         audit = dict(parse_qsl(entry["audit"], keep_blank_values=True))
         status, sent = int(entry["status"]), int(entry["sent"])
         size = int(audit["size"])

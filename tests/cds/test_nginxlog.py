@@ -72,6 +72,8 @@ def test_ranges_short_bodies_and_lines_that_are_not_ours():  # type: ignore[no-u
     assert cut is not None and cut.error == "the client went away"
     head = parse_line(line(5, sent=0, method="HEAD").encode())
     assert head is not None and head.error == ""
+    relayed = parse_line(b"Dec  2 10:00:00 node2 sequenzia_cds: " + line(8).encode())
+    assert relayed is not None and relayed.request_id == f"{8:032x}"  # through syslog
     for junk in (b"", b"not json", b"{}", line(6, id="").encode(), line(7, status="x").encode()):
         assert parse_line(junk) is None
 

@@ -45,9 +45,9 @@ class UrlGone(DiscordNotFound):
 READ_BUFFER = 4 * 1024 * 1024
 CDN_TIMEOUT = aiohttp.ClientTimeout(total=None, sock_connect=30, sock_read=120)
 
-_loop_http: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.ClientSession] = (
-    weakref.WeakKeyDictionary()
-)
+_loop_http: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, tuple[aiohttp.ClientSession, AsyncGenerator[None, None]]
+] = weakref.WeakKeyDictionary()
 
 
 def new_http() -> aiohttp.ClientSession:
@@ -57,30 +57,44 @@ def new_http() -> aiohttp.ClientSession:
     )
 
 
-def loop_http() -> aiohttp.ClientSession:
+async def _closed_with_the_loop(http: aiohttp.ClientSession) -> AsyncGenerator[None, None]:
+    """Suspended for the loop's life; the loop's shutdown_asyncgens() closes the session."""
+    try:
+        yield
+    finally:
+        await http.close()
+
+
+async def loop_http() -> aiohttp.ClientSession:
     """The running loop's CDN session: one connection pool per event loop.
 
     A web server runs one loop for its life, so downloads of consecutive parts
-    reuse connections (on Discord: no new TLS handshake per part). Sessions of
-    loops that have been closed since (tests run one loop per request) are
-    let go without touching their loop.
+    reuse connections (on Discord: no new TLS handshake per part). The
+    session ends with its loop: it is tied to an async generator started on
+    that loop, which ``asyncio.run``, asgiref and uvicorn finalise
+    (``shutdown_asyncgens``) before they close it. Sessions of loops closed
+    without that are let go without touching their loop.
     """
     loop = asyncio.get_running_loop()
-    http = _loop_http.get(loop)
-    if http is None or http.closed:
-        for other, old in list(_loop_http.items()):
-            if other.is_closed():
-                old.detach()
-                del _loop_http[other]
-        http = _loop_http[loop] = new_http()
+    held = _loop_http.get(loop)
+    if held is not None and not held[0].closed:
+        return held[0]
+    for other, (old, _) in list(_loop_http.items()):
+        if other.is_closed():
+            old.detach()
+            del _loop_http[other]
+    http = new_http()
+    keeper = _closed_with_the_loop(http)
+    await keeper.__anext__()
+    _loop_http[loop] = (http, keeper)  # the loop only keeps a weak reference to it
     return http
 
 
 async def close_loop_http() -> None:
-    """Close the running loop's CDN session, if it has one (before the loop ends)."""
-    http = _loop_http.pop(asyncio.get_running_loop(), None)
-    if http is not None:
-        await http.close()
+    """Close the running loop's CDN session now, if it has one."""
+    held = _loop_http.pop(asyncio.get_running_loop(), None)
+    if held is not None:
+        await held[1].aclose()
 
 
 async def _get(
@@ -235,7 +249,7 @@ async def stream_attachment(
     is gone). What arrives is handed on as it came; the caller checks it.
     """
     policy = policy or RetryPolicy.from_settings()
-    http = loop_http()
+    http = await loop_http()
     position = failures = 0
     refreshed = False
     deadline = time.monotonic() + policy.timeout
