@@ -47,7 +47,7 @@ DISCORD_BUCKET = {"limit": 5, "window": 5.0}
 DISCORD_GLOBAL = {"limit": 50, "window": 1.0}
 PARTS_CHANNELS = 2
 #: Alternating raw / CDS rounds (medians are reported).
-ROUNDS = 3
+ROUNDS = 5
 ROUNDS_QUICK = 2
 
 
