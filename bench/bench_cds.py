@@ -1,11 +1,13 @@
-"""CDS: stream a spanned file through the content server, and serve cached files.
+"""CDS: stream a spanned file from the Discord emulator through the content server, and
+serve cached files (Django, nginx offload, nginx direct).
 
 Runs :mod:`bench.cds_run` in a child process with a settings environment of
 its own (a fresh data folder under ``bench/out/cds``), so it neither sees nor
 changes the configuration of other benchmarks in the same run.
 
-``--quick`` streams 64 MiB instead of 1 GiB. Each figure is measured under
-daphne (what ``make run`` serves with) and uvicorn, prefixed with the server.
+``--quick`` streams 64 MiB instead of 1 GiB. Figures are taken under uvicorn
+(what ``make run`` serves with); ``BENCH_CDS_SERVERS=uvicorn,daphne`` adds
+daphne, ``BENCH_CDS_SKIP=offload`` (or ``streaming``) leaves a part out.
 """
 
 from __future__ import annotations
@@ -28,12 +30,18 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("DATABASE_", "REDIS_", "CELERY_", "JUNEFS_", "CDS_", "STORAGE_"))
+        if not key.startswith(
+            ("DATABASE_", "REDIS_", "CELERY_", "JUNEFS_", "CDS_", "STORAGE_", "DISCORD_")
+        )
     }
     env.update(DJANGO_SETTINGS_MODULE="sequenzia.settings", PYTHONPATH=str(ROOT))
     command = [sys.executable, "-m", "bench.cds_run", "--out", str(out), "--json", str(result)]
     if getattr(args, "quick", False):
         command.append("--quick")
+    for server in filter(None, os.environ.get("BENCH_CDS_SERVERS", "").split(",")):
+        command += ["--server", server]
+    for part in filter(None, os.environ.get("BENCH_CDS_SKIP", "").split(",")):
+        command += ["--skip", part]
     subprocess.run(command, cwd=ROOT, env=env, check=True)
     figures: dict[str, object] = json.loads(result.read_text())
     return figures

@@ -25,61 +25,20 @@ read-back of each part) to show what verification costs.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
-import urllib.request
 from pathlib import Path
-from typing import Any
 
-from bench.child import ROOT, run_child
+from bench.child import run_child
+from bench.emulator import Emulator
 
 MiB = 1024 * 1024
 LATENCY = 0.1
 BUCKET = {"limit": 5, "window": 5.0}  # message create, per channel (Discord-like)
 GLOBAL = {"limit": 50, "window": 1.0}
 CONCURRENCY = 8
-
-
-class Emulator:
-    """The emulator in its own process, driven through ``/_emulator/``."""
-
-    def __init__(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.discord_emulator", "--port", "0"],
-            cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.process.stdout is not None
-        self.info: dict[str, Any] = json.loads(self.process.stdout.readline())
-
-    def post(self, path: str, body: dict[str, Any]) -> Any:
-        request = urllib.request.Request(
-            f"{self.info['base_url']}/_emulator/{path}",
-            data=json.dumps(body).encode(),
-            headers={"Content-Type": "application/json"},
-            method="POST",
-        )
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return json.loads(response.read())["result"]
-
-    def counters(self) -> dict[str, Any]:
-        url = f"{self.info['base_url']}/_emulator/counters"
-        with urllib.request.urlopen(url, timeout=60) as response:
-            return dict(json.loads(response.read()))
-
-    def call(self, operation: str, **arguments: Any) -> Any:
-        return self.post(f"call/{operation}", arguments)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(10)
 
 
 def burst_bound_seconds(parts: int, channels: int) -> float:

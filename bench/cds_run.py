@@ -1,18 +1,22 @@
 """The CDS benchmark, in a process of its own (``python -m bench cds`` runs it).
 
-1. Ingest a spanned file (1 GiB in 10 MiB parts; 64 MiB with ``--quick``)
-   into the local backend, and serve that backend's folder over HTTP with
-   nginx on loopback (the "HTTP-served local backend": CDS reads it through
-   ``JUNEFS_LOCAL_BACKEND_URL``; pointing CDS at the Discord emulator instead
-   is the one setting ``STORAGE_BACKEND=discord`` plus its API base).
-2. Fetch every part raw with aiohttp, then stream the file through CDS (an
-   empty cache: every part comes from the backend, is verified and cached),
-   then again from the cache. Report throughput, their ratio, time to first
-   byte, and the server's peak RSS.
-3. Empty the cache and ask for 1 MiB in the middle: count the parts the
-   backend was asked for (its access log).
-4. Cached files of a few sizes: requests/s through Django, through nginx with
-   X-Accel-Redirect (the shipped config), and nginx serving the file directly.
+1. Start the Discord emulator and upload a spanned file (1 GiB; 64 MiB with
+   ``--quick``) through the real Discord backend: every part a message
+   attachment, read back and checked (the emulator's rate limits are relaxed
+   for this phase only; its CDN, with signed expiring URLs, is unchanged).
+2. Raw baseline: fetch every part's CDN URL with aiohttp, one after the
+   other (and once more hashing each part, the least a verifying reader does).
+3. Stream the file through CDS under uvicorn (as ``make run`` serves it) from
+   that backend: once with an empty store (every part fetched from the CDN,
+   verified, kept and sent), once more from the store (re-verified before it
+   is sent). Throughput, the ratio to raw, time to first byte, the server's
+   peak RSS and CPU time; a slow client; then 1 MiB in the middle of the file
+   with an empty store, counting the CDN fetches the emulator served.
+4. A second baseline, labelled ``nginx_folder``: the same parts in the local
+   backend's folder served by nginx (what this benchmark used before the
+   Discord backend existed), raw and streamed through CDS.
+5. Cached files of a few sizes: requests/s through Django, through nginx
+   offload, and nginx serving the file directly (:mod:`bench.cds_offload`).
 """
 
 from __future__ import annotations
@@ -23,31 +27,40 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
+import statistics
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
-ROOT = Path(__file__).resolve().parent.parent
-NGINX = "/usr/sbin/nginx"
+from bench.cds_servers import cds_server, cpu_seconds, free_port, memory_mb, nginx, nginx_temps
+from bench.emulator import Emulator
+
 MiB = 1024 * 1024
-PART_SIZE = 10 * MiB
 READ = 1024 * 1024
+#: Relaxed for the upload only (uploading is not what is measured).
+UPLOAD_BUCKET = {"limit": 1000, "window": 1.0}
+#: Discord-like, for everything after the upload (see bench_discord).
+DISCORD_BUCKET = {"limit": 5, "window": 5.0}
+DISCORD_GLOBAL = {"limit": 50, "window": 1.0}
+PARTS_CHANNELS = 2
+#: Alternating raw / CDS rounds (medians are reported).
+ROUNDS = 5
+ROUNDS_QUICK = 2
 
 
-def configure(data: Path) -> None:
-    """Settings for this run: its own database, store and backend, no services."""
+def configure(data: Path, emulator: Emulator) -> None:
+    """Settings for this run: its own database and store, the Discord backend on the emulator."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sequenzia.settings")
     os.environ.update(
         DATA_DIR=str(data),
         DATABASE_URL=f"sqlite:///{data / 'bench.sqlite3'}",
-        JUNEFS_MAX_PART_SIZE=str(PART_SIZE),
-        STORAGE_BACKEND="local",
+        STORAGE_BACKEND="discord",
+        JUNEFS_UPLOAD_CONCURRENCY="8",
         LOG_LEVEL="WARNING",
+        **emulator.discord_env(),
     )
     import django
 
@@ -57,141 +70,92 @@ def configure(data: Path) -> None:
     call_command("migrate", verbosity=0)
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(url: str, process: subprocess.Popen[bytes]) -> None:
-    import httpx
-
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args!r} exited with {process.returncode}")
-        try:
-            if httpx.get(url, timeout=1).status_code < 500:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise TimeoutError(url)
-
-
-@contextmanager
-def running(argv: list[str], health: str, env: dict[str, str], log: Path) -> Iterator[int]:
-    with log.open("wb") as out:
-        process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        wait_for(health, process)
-        yield process.pid
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-def cds_server(server: str, port: int, out: Path, name: str, **extra: str):  # type: ignore[no-untyped-def]
-    from django.conf import settings
-
-    env = {
-        **os.environ,
-        "JUNEFS_STORE_DIR": str(settings.JUNEFS_STORE_DIR),
-        "JUNEFS_LOCAL_BACKEND_DIR": str(settings.JUNEFS_LOCAL_BACKEND_DIR),
-        "CDS_UNPACK_SPANNED": "0",
-        "CDS_AUDIT_FLUSH_SECONDS": "1",
-        **extra,
-    }
-    if server == "uvicorn":
-        argv = [sys.executable, "-m", "uvicorn", "sequenzia.asgi:application", "--host",
-                "127.0.0.1", "--port", str(port), "--lifespan", "off", "--no-access-log",
-                "--log-level", "warning"]  # fmt: skip
-    else:
-        argv = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-                "--access-log", os.devnull, "sequenzia.asgi:application"]  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    return running(argv, f"{base}/cds/health", env, out / f"{name}.log")
-
-
-def nginx_conf(out: Path, backend_port: int, front_port: int, upstream: str) -> Path:
-    """The backend (the local backend's folder over HTTP) and the shipped front config."""
-    from django.conf import settings
-
-    store = settings.JUNEFS_STORE_DIR
-    site = (ROOT / "deploy" / "nginx" / "sequenzia.conf").read_text()
-    site = site.replace("server 127.0.0.1:8000;", f"server {upstream};")
-    site = site.replace("listen 80;", f"listen 127.0.0.1:{front_port};")
-    site = site.replace("alias /srv/sequenzia/data/store/;", f"alias {store}/;")
-    # nginx serving the store directly, for comparison (not in the shipped config).
-    direct = f"    location /direct/ {{ alias {store}/; sendfile on; tcp_nopush on; }}\n}}\n"
-    site = site.rstrip().removesuffix("}") + direct
-    work = out / "nginx"
-    work.mkdir(exist_ok=True)
-    temps = "\n".join(
-        f"    {n}_temp_path {work / n};"
-        for n in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    conf = work / "nginx.conf"
-    conf.write_text(
-        f"""{"user root root;" if os.geteuid() == 0 else ""}
-worker_processes 2;
-pid {work / "nginx.pid"};
-error_log {work / "error.log"} warn;
-events {{ worker_connections 4096; }}
-http {{
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-    access_log off;
-    keepalive_requests 100000;
-{temps}
-    server {{
-        listen 127.0.0.1:{backend_port};
-        root {settings.JUNEFS_LOCAL_BACKEND_DIR};
-        access_log {work / "backend-access.log"};
-        sendfile on;
-    }}
-{site}
-}}
-"""
-    )
-    return conf
-
-
-def make_spanned_file(size: int, out: Path):  # type: ignore[no-untyped-def]
-    from junefs.ingest import ingest_path
-    from junefs.models import Channel, Server
-    from junefs.store import get_store
-
-    source = out / "source.bin"
-    with source.open("wb") as handle:
+def write_random(path: Path, size: int) -> None:
+    with path.open("wb") as handle:
         left = size
         while left:
             chunk = os.urandom(min(16 * MiB, left))
             handle.write(chunk)
             left -= len(chunk)
-    channel = Channel.objects.create(server=Server.default(), name="bench")
-    file = ingest_path(source, channel, name="big.bin", upload="inline").file
-    source.unlink()
-    get_store().delete(file.sha256)  # the cache starts empty
-    return file
 
 
-def cached_file(size: int, name: str):  # type: ignore[no-untyped-def]
-    """A single-part file whose whole object is in the store."""
-    import io
+def bench_folder(emulator: Emulator) -> Any:
+    """The folder files are uploaded to: a server on the emulator's guild with parts channels."""
+    from junefs.models import Channel, Server
 
-    from junefs.ingest import IngestRequest, ingest
-    from junefs.models import Channel
+    existing = Channel.objects.filter(name="bench").first()
+    if existing is not None:
+        return existing
+    guild = emulator.info["guild_id"]
+    parts = [
+        int(emulator.call("create_channel", guild_id=guild, name=f"sequenzia-parts-{i}")["id"])
+        for i in range(PARTS_CHANNELS)
+    ]
+    folder = emulator.call("create_channel", guild_id=guild, name="bench")
+    server = Server.objects.create(name="bench", guild_id=int(guild), parts_channel_ids=parts)
+    return Channel.objects.create(server=server, name="bench", discord_channel_id=int(folder["id"]))
 
-    channel = Channel.objects.get(name="bench")
-    data = os.urandom(size)
-    request = IngestRequest(io.BytesIO(data), name, channel, upload="inline")
-    return ingest(request).file
+
+def upload_spanned_file(
+    source: Path, emulator: Emulator, name: str = "big.bin"
+) -> tuple[Any, float]:
+    """Ingest ``source`` and upload it through the Discord backend; (the file, seconds)."""
+    from junefs.ingest import ingest_path
+    from junefs.store import get_store
+    from junefs.upload import upload_file
+
+    file = ingest_path(source, bench_folder(emulator), name=name, upload="none").file
+    emulator.call("set_bucket", name="message_create", **UPLOAD_BUCKET)
+    emulator.call("set_global_limit", limit=1000, window=1.0)
+    started = time.perf_counter()
+    summary = upload_file(file.pk)
+    seconds = time.perf_counter() - started
+    assert summary.state == "complete", summary.note
+    emulator.call("set_bucket", name="message_create", **DISCORD_BUCKET)
+    emulator.call("set_global_limit", **DISCORD_GLOBAL)
+    file.refresh_from_db()
+    get_store().delete(file.sha256)  # the store starts empty
+    return file, seconds
+
+
+def local_copy(file: Any, source: Path) -> Any:
+    """The same file with its parts in the local backend (the nginx-folder baseline)."""
+    from django.utils import timezone
+
+    from junefs.backends.local import LocalBackend
+    from junefs.models import Channel, File, Part
+
+    backend = LocalBackend(url="")
+    channel = Channel.objects.create(server=file.channel.server, name="bench-local")
+    skip = {"id", "channel", "discord_message_id", "discord_attachment_id", "backend"}
+    fields = {f.name: getattr(file, f.name) for f in File._meta.concrete_fields}
+    copy = File.objects.create(
+        **{k: v for k, v in fields.items() if k not in skip}, channel=channel, backend="local"
+    )
+    with source.open("rb") as handle:
+        for part in file.parts.order_by("index"):
+            handle.seek(part.offset)
+            locator = backend.put(
+                _Exact(handle, part.size), size=part.size, sha256=part.sha256, name="p", target=None
+            )  # type: ignore[arg-type]
+            Part.objects.create(
+                file=copy, index=part.index, offset=part.offset, size=part.size,
+                sha256=part.sha256, backend="local", key=locator.key, confirmed_at=timezone.now(),
+            )  # fmt: skip
+    return copy
+
+
+class _Exact:
+    """``size`` bytes of an open file, from where it stands."""
+
+    def __init__(self, handle: Any, size: int) -> None:
+        self.handle, self.left = handle, size
+
+    def read(self, n: int = -1) -> bytes:
+        n = self.left if n < 0 else min(n, self.left)
+        data: bytes = self.handle.read(n)
+        self.left -= len(data)
+        return data
 
 
 def session_cookie() -> dict[str, str]:
@@ -226,46 +190,22 @@ async def timed_get(
     return {"seconds": seconds, "ttfb": first, "bytes": received}
 
 
-async def raw_parts(backend: str, parts: list, *, verify: bool = False) -> dict[str, float]:  # type: ignore[type-arg]
-    """Fetch every part in order, as a plain HTTP client would (and hash it, if asked)."""
+async def raw_parts(urls: list[str], hashes: list[str] | None = None) -> dict[str, float]:
+    """Fetch every URL in order, as a plain HTTP client would (and hash each, if given)."""
     timeout = aiohttp.ClientTimeout(total=None)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         started = time.perf_counter()
         total = 0
-        for part in parts:
-            check = part.sha256 if verify else ""
-            result = await timed_get(session, f"{backend}/{part.key}", verify=check)
-            total += int(result["bytes"])
+        for index, url in enumerate(urls):
+            check = hashes[index] if hashes else ""
+            total += int((await timed_get(session, url, verify=check))["bytes"])
         return {"seconds": time.perf_counter() - started, "bytes": total}
 
 
-async def stream(url: str, cookies: dict[str, str], **kwargs: object) -> dict[str, float]:
+async def stream(url: str, cookies: dict[str, str], **kwargs: Any) -> dict[str, float]:
     timeout = aiohttp.ClientTimeout(total=None)
     async with aiohttp.ClientSession(timeout=timeout, cookies=cookies) as session:
-        return await timed_get(session, url, **kwargs)  # type: ignore[arg-type]
-
-
-async def load(url: str, cookies: dict[str, str], size: int, seconds: float, workers: int) -> float:
-    """Requests per second for ``seconds`` with ``workers`` concurrent clients."""
-    connector = aiohttp.TCPConnector(limit=workers)
-    async with aiohttp.ClientSession(connector=connector, cookies=cookies) as session:
-        done = 0
-        stop_at = time.perf_counter() + seconds
-
-        async def worker() -> None:
-            nonlocal done
-            while time.perf_counter() < stop_at:
-                async with session.get(url) as response:
-                    received = 0
-                    async for chunk in response.content.iter_chunked(READ):
-                        received += len(chunk)
-                    if response.status != 200 or received != size:
-                        raise AssertionError(f"{url}: {response.status}, {received} bytes")
-                done += 1
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(workers)))
-        return done / (time.perf_counter() - started)
+        return await timed_get(session, url, **kwargs)
 
 
 async def slow_client_rss(url: str, cookies: dict[str, str], pid: int, seconds: float) -> float:
@@ -279,118 +219,185 @@ async def slow_client_rss(url: str, cookies: dict[str, str], pid: int, seconds: 
             await asyncio.sleep(0.02)
             if time.perf_counter() - started > seconds:
                 break
-        return peak_rss_mb(pid)[1]
+        return memory_mb(pid)[1]
 
 
-def peak_rss_mb(pid: int) -> tuple[float, float]:
-    fields = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        fields[key] = value.strip()
-    return int(fields["VmHWM"].split()[0]) / 1024, int(fields["VmRSS"].split()[0]) / 1024
-
-
-def measure(server: str, file, parts: list, cookies: dict[str, str], out: Path, quick: bool):  # type: ignore[no-untyped-def,type-arg]
-    """Every figure for one ASGI server; returns them keyed by name."""
+def empty_store(file: Any) -> None:
     from junefs.store import get_store
 
-    size = file.size
-    figures: dict[str, object] = {}
-    ports = {name: free_port() for name in ("backend", "front", "plain", "accel")}
-    backend = f"http://127.0.0.1:{ports['backend']}"
-    plain = f"http://127.0.0.1:{ports['plain']}"
-    front = f"http://127.0.0.1:{ports['front']}"
-    shutil.rmtree(out / "nginx", ignore_errors=True)
-    conf = nginx_conf(out, ports["backend"], ports["front"], f"127.0.0.1:{ports['accel']}")
-    access_log = out / "nginx" / "backend-access.log"
-    nginx_argv = [NGINX, "-p", str(out / "nginx"), "-c", str(conf), "-g", "daemon off;"]
-    url = f"/cds/f/{file.pk}/{file.name}"
     store = get_store()
-    for part in parts:
-        store.delete(part.sha256)  # every run starts with an empty cache
+    store.delete(file.sha256)
+    for part in file.parts.all():
+        store.delete(part.sha256)
+
+
+def mib_s(result: dict[str, float]) -> float:
+    return result["bytes"] / result["seconds"] / MiB
+
+
+def through_cds(base: str, file: Any, cookies: dict[str, str], pid: int) -> dict[str, float]:
+    """One round: stream with an empty store, then again from the store (client checks)."""
+    url = f"{base}/cds/f/{file.pk}/{file.name}"
+    empty_store(file)
+    gib = file.size / (1024 * MiB)
+    cpu = cpu_seconds(pid)
+    cold = asyncio.run(stream(url, cookies))
+    cold_cpu = cpu_seconds(pid) - cpu
+    assert int(cold["bytes"]) == file.size
+    cpu = cpu_seconds(pid)
+    warm = asyncio.run(stream(url, cookies, verify=file.sha256))
+    warm_cpu = cpu_seconds(pid) - cpu
+    return {
+        "uncached_mib_s": mib_s(cold),
+        "cached_mib_s": mib_s(warm),
+        "ttfb_uncached_ms": cold["ttfb"] * 1000,
+        "ttfb_cached_ms": warm["ttfb"] * 1000,
+        "cpu_s_per_gib_uncached": cold_cpu / gib,
+        "cpu_s_per_gib_cached": warm_cpu / gib,
+    }
+
+
+def summarise(rounds: list[dict[str, float]], prefix: str = "") -> dict[str, object]:
+    """Median of each figure over the rounds, and the range of the ratios."""
+    out: dict[str, object] = {}
+    for key in rounds[0]:
+        values = sorted(r[key] for r in rounds)
+        median = statistics.median(values)
+        digits = 2 if "ratio" in key or "cpu" in key else 1 if key.endswith("ms") else 0
+        out[prefix + key] = round(median, digits) if digits else round(median)
+        if key.startswith("ratio"):
+            out[prefix + key + "_range"] = f"{values[0]:.2f}-{values[-1]:.2f}"
+    return out
+
+
+def measure_streaming(
+    server: str, file: Any, local: Any, warm_up: Any, emulator: Emulator,
+    cookies: dict[str, str], out: Path, quick: bool,
+) -> dict[str, object]:  # fmt: skip
+    """The streaming figures for one ASGI server.
+
+    Raw and CDS are measured in alternating rounds (raw, raw + sha256, CDS
+    uncached, CDS cached), and each round's ratio is taken within the round:
+    the machine is shared, so its load moves between rounds more than the
+    figures do within one.
+    """
+    from junefs.backends import get_backend
+
+    figures: dict[str, object] = {}
+    parts = list(file.parts.order_by("index"))
+    backend_port, port = free_port(), free_port()
+    work = out / "nginx-folder"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
+    conf = folder_nginx_conf(work, backend_port)
+    backend_url = f"http://127.0.0.1:{backend_port}"
     with (
-        running(nginx_argv, f"{backend}/", dict(os.environ), out / "nginx.log"),
-        cds_server(server, ports["plain"], out, "cds", JUNEFS_LOCAL_BACKEND_URL=backend) as pid,
+        nginx(conf, f"{backend_url}/", out / "nginx-folder.log"),
         cds_server(
             server,
-            ports["accel"],
+            port,
             out,
-            "cds-accel",
-            JUNEFS_LOCAL_BACKEND_URL=backend,
-            CDS_ACCEL_REDIRECT="/_cds_store/",
-        ),
+            f"cds-{server}",
+            profile=bool(os.environ.get("BENCH_CDS_PROFILE")),
+            JUNEFS_LOCAL_BACKEND_URL=backend_url,
+        ) as pid,  # fmt: skip
     ):
-        # Warm the server up (imports, threads, a first query) on another file.
-        warm_up = cached_file(MiB, f"warm-up-{server}.bin")
-        asyncio.run(stream(plain + f"/cds/f/{warm_up.pk}/x", cookies))
-        figures["server_rss_at_start_mb"] = round(peak_rss_mb(pid)[1], 1)
-        print(f"[{server}] raw part fetches, then raw fetches with sha256...", flush=True)
-        raw = asyncio.run(raw_parts(backend, parts))
-        raw_hashed = asyncio.run(raw_parts(backend, parts, verify=True))
-        print(f"[{server}] streaming through CDS (empty cache)...", flush=True)
-        cold = asyncio.run(stream(plain + url, cookies))
-        assert int(cold["bytes"]) == size
-        print(
-            f"[{server}] streaming through CDS (cached parts; client checks sha256)...", flush=True
-        )
-        warm = asyncio.run(stream(plain + url, cookies, verify=file.sha256))
-        peak, now = peak_rss_mb(pid)
-        raw_mbps = raw["bytes"] / raw["seconds"] / MiB
-        raw_hashed_mbps = raw_hashed["bytes"] / raw_hashed["seconds"] / MiB
-        cold_mbps = size / cold["seconds"] / MiB
-        figures.update(
-            raw_parts_mib_s=round(raw_mbps),
-            raw_parts_with_sha256_mib_s=round(raw_hashed_mbps),
-            cds_uncached_mib_s=round(cold_mbps),
-            ratio_cds_to_raw=round(cold_mbps / raw_mbps, 2),
-            ratio_cds_to_raw_with_sha256=round(cold_mbps / raw_hashed_mbps, 2),
-            cds_cached_mib_s=round(size / warm["seconds"] / MiB),
-            ttfb_uncached_ms=round(cold["ttfb"] * 1000, 1),
-            ttfb_cached_ms=round(warm["ttfb"] * 1000, 1),
-            server_peak_rss_mb=round(peak, 1),
-            server_rss_after_mb=round(now, 1),
-        )
+        base = f"http://127.0.0.1:{port}"
+        # Warm the server up on another file from the same backend: imports, the
+        # first queries, the Discord login and the CDN connection pool.
+        asyncio.run(stream(f"{base}/cds/f/{warm_up.pk}/{warm_up.name}", cookies))
+        figures["server_rss_at_start_mb"] = round(memory_mb(pid)[1], 1)
+        fresh = get_backend("discord").refresh([p.locator for p in parts])
+        urls = [loc.url for loc in fresh]
+        hashes = [p.sha256 for p in parts]
+        rounds = []
+        for number in range(ROUNDS_QUICK if quick else ROUNDS):
+            print(f"[{server}] round {number + 1}: raw CDN fetches, then through CDS...")
+            raw = mib_s(asyncio.run(raw_parts(urls)))
+            raw_hashed = mib_s(asyncio.run(raw_parts(urls, hashes)))
+            cds = through_cds(base, file, cookies, pid)
+            rounds.append(
+                {
+                    "raw_parts_mib_s": raw,
+                    "raw_parts_with_sha256_mib_s": raw_hashed,
+                    "cds_uncached_mib_s": cds.pop("uncached_mib_s"),
+                    "cds_cached_mib_s": cds.pop("cached_mib_s"),
+                    "ratio_cds_to_raw": 0.0,
+                    "ratio_cds_to_raw_with_sha256": 0.0,
+                    **{("server_" + k if k.startswith("cpu") else k): v for k, v in cds.items()},
+                }
+            )
+            rounds[-1]["ratio_cds_to_raw"] = rounds[-1]["cds_uncached_mib_s"] / raw
+            rounds[-1]["ratio_cds_to_raw_with_sha256"] = (
+                rounds[-1]["cds_uncached_mib_s"] / raw_hashed
+            )
+            print(f"    {', '.join(f'{k} {v:.2f}' for k, v in rounds[-1].items())}", flush=True)
+        figures["rounds"] = len(rounds)
+        figures.update(summarise(rounds))
+        peak, now = memory_mb(pid)
+        figures.update(server_peak_rss_mb=round(peak, 1), server_rss_after_mb=round(now, 1))
 
         print(f"[{server}] a slow client (~50 MB/s) for a few seconds...", flush=True)
-        before_slow = peak_rss_mb(pid)[1]
-        during_slow = asyncio.run(slow_client_rss(plain + url, cookies, pid, 3 if quick else 6))
+        url = f"{base}/cds/f/{file.pk}/{file.name}"
+        before_slow = memory_mb(pid)[1]
+        during_slow = asyncio.run(slow_client_rss(url, cookies, pid, 3 if quick else 6))
         figures["slow_client_rss_growth_mb"] = round(during_slow - before_slow, 1)
 
-        print(f"[{server}] 1 MiB range in the middle, empty cache...", flush=True)
-        for part in parts:
-            store.delete(part.sha256)
-        before = len(access_log.read_text().splitlines())
-        middle = size // 2 - 512 * 1024
+        print(f"[{server}] 1 MiB range in the middle, empty store...", flush=True)
+        empty_store(file)
+        emulator.call("reset_counters")
+        middle = file.size // 2 - 512 * 1024
         ranged = asyncio.run(
-            stream(plain + url, cookies, headers={"Range": f"bytes={middle}-{middle + MiB - 1}"})
+            stream(url, cookies, headers={"Range": f"bytes={middle}-{middle + MiB - 1}"})
         )
         assert int(ranged["bytes"]) == MiB
-        figures["parts_read_for_1mib_range"] = len(access_log.read_text().splitlines()) - before
+        figures["parts_read_for_1mib_range"] = sum(emulator.counters()["cdn_fetches"].values())
         figures["range_1mib_ms"] = round(ranged["seconds"] * 1000, 1)
 
-        sizes = [(64 * 1024, "64KiB"), (MiB, "1MiB"), (16 * MiB, "16MiB"), (64 * MiB, "64MiB")]
-        if not quick:
-            sizes.append((256 * MiB, "256MiB"))
-        for file_size, label in sizes:
-            cached = cached_file(file_size, f"cached-{label}-{server}.bin")
-            path = store.find(cached.sha256)
-            assert path is not None
-            targets = {
-                "django": plain + f"/cds/f/{cached.pk}/x",
-                "nginx_offload": front + f"/cds/f/{cached.pk}/x",
-                "nginx_direct": front + "/direct/" + store.relative(path),
-            }
-            seconds = 2.0 if quick else 4.0
-            rates = {}
-            for how, target in targets.items():
-                print(f"[{server}] requests/s, {label} cached file, {how}...", flush=True)
-                asyncio.run(load(target, cookies, file_size, 0.5, 8))  # warm up
-                rates[how] = asyncio.run(load(target, cookies, file_size, seconds, 8))
-                figures[f"rps_{label}_{how}"] = round(rates[how], 1)
-            figures[f"offload_to_direct_{label}"] = round(
-                rates["nginx_offload"] / rates["nginx_direct"], 2
+        print(f"[{server}] second baseline: the parts in a folder served by nginx...", flush=True)
+        folder_urls = [f"{backend_url}/{p.key}" for p in local.parts.order_by("index")]
+        folder_rounds = []
+        for _ in range(ROUNDS_QUICK):
+            raw = mib_s(asyncio.run(raw_parts(folder_urls)))
+            cds = through_cds(base, local, cookies, pid)
+            folder_rounds.append(
+                {
+                    "raw_parts_mib_s": raw,
+                    "cds_uncached_mib_s": cds["uncached_mib_s"],
+                    "cds_cached_mib_s": cds["cached_mib_s"],
+                    "ratio_cds_to_raw": cds["uncached_mib_s"] / raw,
+                }
             )
+        figures.update(summarise(folder_rounds, "nginx_folder_"))
+        figures["server_peak_rss_mb_after_all"] = round(memory_mb(pid)[0], 1)
     return figures
+
+
+def folder_nginx_conf(work: Path, port: int) -> Path:
+    """nginx serving the local backend's folder: the "HTTP-served local backend"."""
+    from django.conf import settings
+
+    temps = nginx_temps(work)
+    conf = work / "nginx.conf"
+    conf.write_text(
+        f"""{"user root root;" if os.geteuid() == 0 else ""}
+worker_processes 1;
+pid {work / "nginx.pid"};
+error_log {work / "error.log"} warn;
+events {{ worker_connections 1024; }}
+http {{
+    default_type application/octet-stream;
+    access_log off;
+{temps}
+    server {{
+        listen 127.0.0.1:{port};
+        root {settings.JUNEFS_LOCAL_BACKEND_DIR};
+        sendfile on;
+    }}
+}}
+"""
+    )
+    return conf
 
 
 def main() -> int:
@@ -399,31 +406,55 @@ def main() -> int:
     parser.add_argument("--json", required=True)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument(
-        "--server", choices=("daphne", "uvicorn"), action="append", help="default: both"
+        "--server", choices=("daphne", "uvicorn"), action="append", help="default: uvicorn"
     )
+    parser.add_argument("--skip", choices=("streaming", "offload"), action="append", default=[])
     args = parser.parse_args()
     out = Path(args.out).resolve()
     data = out / "data"
     shutil.rmtree(data, ignore_errors=True)
     data.mkdir(parents=True)
-    configure(data)
+    emulator = Emulator()
+    try:
+        configure(data, emulator)
+        return run(args, out, emulator)
+    finally:
+        emulator.stop()
+
+
+def run(args: argparse.Namespace, out: Path, emulator: Emulator) -> int:
     from django.conf import settings
+
+    from bench import cds_offload
 
     size = 64 * MiB if args.quick else 1024 * MiB
     figures: dict[str, object] = {
         "file_bytes": size,
-        "part_bytes": PART_SIZE,
         "prefetch_parts": settings.CDS_PREFETCH_PARTS,
         "load_average_at_start": round(os.getloadavg()[0], 2),
     }
-    print(f"ingesting a {size // MiB} MiB file in {PART_SIZE // MiB} MiB parts...", flush=True)
-    file = make_spanned_file(size, out)
-    parts = list(file.parts.order_by("index"))
-    figures["parts"] = len(parts)
     cookies = session_cookie()
-    for server in args.server or ["daphne", "uvicorn"]:
-        for name, value in measure(server, file, parts, cookies, out, args.quick).items():
-            figures[f"{server}.{name}"] = value
+    if "streaming" not in args.skip:
+        source = out / "source.bin"
+        write_random(source, size)
+        print(f"uploading a {size // MiB} MiB file through the Discord backend...", flush=True)
+        file, upload_s = upload_spanned_file(source, emulator)
+        local = local_copy(file, source)
+        write_random(source, 2 * file.part_size)
+        warm_up, _ = upload_spanned_file(source, emulator, name="warm-up.bin")
+        source.unlink()
+        figures.update(parts=file.part_count, part_bytes=file.part_size)
+        figures["upload_s_not_measured_relaxed_limits"] = round(upload_s, 1)
+        for server in args.server or ["uvicorn"]:
+            for name, value in measure_streaming(
+                server, file, local, warm_up, emulator, cookies, out, args.quick
+            ).items():
+                figures[f"{server}.{name}"] = value
+        figures["load_average_after_streaming"] = round(os.getloadavg()[0], 2)
+    if "offload" not in args.skip:
+        for server in args.server or ["uvicorn"]:
+            for name, value in cds_offload.measure(server, cookies, out, args.quick).items():
+                figures[f"{server}.{name}"] = value
     figures["load_average_at_end"] = round(os.getloadavg()[0], 2)
     Path(args.json).write_text(json.dumps(figures, indent=2))
     return 0

@@ -1,7 +1,7 @@
 """nginx offload: hand a cached object to nginx with ``X-Accel-Redirect``.
 
 With ``CDS_ACCEL_REDIRECT`` set (the internal location that maps onto the
-store, see ``deploy/nginx-cds.conf``), Django still decides everything
+store, see ``deploy/nginx/sequenzia.conf``), Django still decides everything
 (access, block list, 304, 416, the headers) and then lets nginx copy the
 bytes of an object that sits whole in the store. nginx applies the Range
 itself, against the ETag and Last-Modified Django sent (the internal location
@@ -44,6 +44,16 @@ def offload_uri(servable: Servable, store: ContentStore) -> str | None:
 
     Blocking (stat, maybe a full hash): run on the IO pool.
     """
+    relative = offload_path(servable, store)
+    return None if relative is None else settings.CDS_ACCEL_REDIRECT + quote(relative)
+
+
+def offload_path(servable: Servable, store: ContentStore) -> str | None:
+    """The object's path in the store (``ab/cd/abcd….ext``) if nginx may send it, else None.
+
+    Only a whole, verified object qualifies (see the module docstring).
+    Blocking (stat, maybe a full hash): run on the IO pool.
+    """
     path = store.find(servable.sha256)
     if path is None:
         return None
@@ -66,7 +76,7 @@ def offload_uri(servable: Servable, store: ContentStore) -> str | None:
             return None
         if ttl:
             cache.set(key, True, ttl)
-    return settings.CDS_ACCEL_REDIRECT + quote(store.relative(path))
+    return store.relative(path)
 
 
 def _hash_matches(path: Path, sha256: str, size: int) -> bool:

@@ -41,7 +41,9 @@ from junefs.store import ContentStore, StoredEntry
 
 log = logging.getLogger(__name__)
 
-WRITE_SIZE = 1024 * 1024
+#: Received pieces are hashed and written in batches of about this much
+#: (one hop to the IO pool and one writev each).
+WRITE_SIZE = 2 * 1024 * 1024
 #: Renew a cached download URL expiring within this margin before using it.
 URL_MARGIN = timedelta(minutes=5)
 
@@ -105,10 +107,12 @@ async def copy_into_store(
                 pending.append(chunk)
                 buffered += len(chunk)
                 if buffered >= WRITE_SIZE:
-                    await run_io(writer.write, b"".join(pending))
+                    # Hashed and written on the IO pool (no join copy) while the
+                    # event loop goes on receiving into aiohttp's buffer.
+                    await run_io(writer.write_chunks, pending)
                     pending, buffered = [], 0
         if pending:
-            await run_io(writer.write, b"".join(pending))
+            await run_io(writer.write_chunks, pending)
         if writer.size != size:
             raise IntegrityError(f"got {writer.size} bytes, expected {size}")
         if writer.sha256 != sha256:

@@ -85,10 +85,22 @@ class AccessRecord(models.Model):
     client_ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=200, blank=True)
     via = models.CharField(
-        max_length=10, blank=True, help_text="django (streamed here) or nginx (X-Accel-Redirect)."
+        max_length=10,
+        blank=True,
+        help_text="django (streamed here), nginx (X-Accel-Redirect) or nginx-log (the fast "
+        "path: nginx answered, the record is from its log).",
     )
     duration_ms = models.PositiveIntegerField(default=0)
     error = models.CharField(max_length=500, blank=True)
+    # NULL for records Django wrote (NULLs never collide under UNIQUE); set for
+    # those read from nginx's log, so a line read twice is one record.
+    request_id = models.CharField(
+        max_length=32,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="nginx's request id, for requests read from its log (the fast path).",
+    )
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -102,6 +114,21 @@ class AccessRecord(models.Model):
         if self.range_start is None:
             return ""
         return f"{self.range_start}-{'' if self.range_end is None else self.range_end}"
+
+
+class NginxLogPosition(models.Model):
+    """How far the audit has read an nginx access log (the fast path's, see cds.nginxlog)."""
+
+    path = models.CharField(max_length=500, unique=True)
+    inode = models.PositiveBigIntegerField(default=0)
+    offset = models.PositiveBigIntegerField(default=0)
+    head = models.CharField(
+        max_length=64, blank=True, help_text="sha256 of the file's first line (tells truncation)."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.path} at {self.offset}"
 
 
 class ShareLinkQuerySet(models.QuerySet["ShareLink"]):

@@ -24,6 +24,8 @@ COUNTERS: dict[str, str] = {
     "served_requests": "requests that sent bytes (200/206)",
     "served_bytes": "bytes sent by Django (not counting nginx offload)",
     "accel_requests": "requests handed to nginx (X-Accel-Redirect)",
+    "nginx_decisions": "fast path: URLs nginx may send itself for a while (see deploy/README.md)",
+    "nginx_log_records": "fast path: requests read into the audit from nginx's log",
     "not_modified": "304 answers",
     "blocked": "requests refused by the block list",
     "cache_hits": "objects served from the local store",

@@ -38,3 +38,11 @@ def prune_access_audit_task() -> dict[str, int]:
     from cds.audit import prune_access_records
 
     return {"deleted": prune_access_records()}
+
+
+@shared_task(name="cds.ingest_nginx_audit_log")
+def ingest_nginx_audit_log_task() -> dict[str, int]:
+    """Read the fast path's nginx log into the access audit (beat; safe to run twice)."""
+    from cds.nginxlog import ingest_nginx_audit_log
+
+    return dataclasses.asdict(ingest_nginx_audit_log())

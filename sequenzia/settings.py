@@ -318,6 +318,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "evict-unpacked-cache": {"task": "cds.evict_unpacked_cache", "schedule": 600.0},
     "autofetch-kept-channels": {"task": "cds.autofetch_kept_channels", "schedule": 1800.0},
     "prune-access-audit": {"task": "cds.prune_access_audit", "schedule": 3600.0},
+    # nginx fast path: its access log into the audit (nothing when CDS_NGINX_AUDIT_LOG is unset).
+    "ingest-nginx-audit-log": {"task": "cds.ingest_nginx_audit_log", "schedule": 10.0},
     # Discord I/O: read mirrored attachments whose first read did not happen.
     "read-unread-discord-files": {"task": "junefs.read_unread_mirrored_files", "schedule": 600.0},
 }
@@ -402,6 +404,14 @@ if CDS_ACCEL_REDIRECT and not (
 # An object handed to nginx is re-hashed at most this often (seconds; 0: on
 # every request). Django-streamed bytes are hashed on every request.
 CDS_ACCEL_VERIFY_SECONDS = env.int("CDS_ACCEL_VERIFY_SECONDS", 3600, minimum=0)
+# The nginx fast path (deploy/README.md): nginx asks Django once whether a
+# credential may have a URL and reuses the answer for this many seconds, sending
+# cached files without a Django request. It is also the bound on how late a
+# revoked access or a new block is honoured for a credential that was just
+# served. 0: off (Django answers no such question). CDS_NGINX_AUDIT_LOG is the
+# access log those requests are written to, read into the audit by Celery beat.
+CDS_NGINX_DECISION_SECONDS = env.int("CDS_NGINX_DECISION_SECONDS", 0, minimum=0, maximum=300)
+CDS_NGINX_AUDIT_LOG = env.str("CDS_NGINX_AUDIT_LOG")
 # The access audit is written in batches: every CDS_AUDIT_FLUSH_SECONDS by a
 # background thread of the web process (0: only when flushed by hand, as the
 # tests do), and kept CDS_AUDIT_RETENTION_DAYS days (0: forever).

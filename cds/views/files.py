@@ -3,7 +3,9 @@
 Each view finds what to serve in one synchronous step (access through
 ``authware.access``, the block list, the requester for the audit), then hands
 the servable to :func:`cds.views.respond.respond`. A file the requester may
-not read is a 404, exactly like a file that does not exist.
+not read is a 404, exactly like a file that does not exist. A request that
+is nginx asking whether it may send the bytes itself (the fast path) gets
+its answer from :mod:`cds.views.decisions` after that same first step.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from cds.models import AccessRecord, BlockedHash
 from cds.objects import NotServable, Servable, file_servable, object_servable, thumbnail_servable
 from cds.peers import peer_node
 from cds.sharing import link_for_token
+from cds.views import decisions
 from cds.views.respond import refuse_blocked, respond
 from junefs.store import check_sha256, get_store
 
@@ -57,6 +60,16 @@ async def _serve(
     cache_control: str | None = None,
 ) -> HttpResponseBase:
     found = await sync_to_async(_find)(request, finder)
+    download = request.GET.get("download") in ("1", "true", "yes")
+    if decisions.asked(request):
+        return await decisions.decide(
+            request,
+            found.servable,
+            found.requester,
+            blocked=found.blocked,
+            download=download,
+            cache_control=cache_control,
+        )
     entry = AuditEntry(
         kind=kind,
         requester=found.requester,
@@ -72,7 +85,6 @@ async def _serve(
         raise Http404("No such file")
     if found.blocked is not None:
         return refuse_blocked(entry, found.servable.sha256, found.blocked)
-    download = request.GET.get("download") in ("1", "true", "yes")
     return await respond(
         request, found.servable, entry, download=download, cache_control=cache_control
     )
@@ -107,6 +119,8 @@ async def serve_by_hash(request: HttpRequest, sha256: str) -> HttpResponseBase:
         raise Http404("No such file") from None
     node = peer_node(request)
     if node is not None:
+        if decisions.asked(request):
+            return decisions.ask_django()  # peers read this node's store through Django
 
         def node_finder() -> tuple[Servable | None, Requester | None]:
             return object_servable(sha256, get_store()), Requester(None, f"node:{node}")
@@ -125,6 +139,8 @@ async def serve_by_hash(request: HttpRequest, sha256: str) -> HttpResponseBase:
 @require_http_methods(["GET", "HEAD"])
 async def serve_share(request: HttpRequest, token: str, filename: str = "") -> HttpResponseBase:
     """``/cds/s/<token>/<name>``: a shared file, for anyone holding a live link."""
+    if decisions.asked(request):
+        return decisions.ask_django()  # every use is counted, and a revoked link stops at once
 
     def finder() -> tuple[Servable | None, Requester | None]:
         link = link_for_token(token, count_use=request.method == "GET")

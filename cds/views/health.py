@@ -43,6 +43,7 @@ async def health(request: HttpRequest) -> JsonResponse:
         "checks": {"database": database, "store": store},
         "peers": len(settings.CDS_PEERS),
         "accel": bool(settings.CDS_ACCEL_REDIRECT),
+        "fast_path_seconds": settings.CDS_NGINX_DECISION_SECONDS,
         "audit_pending": audit_log.pending(),
         "counters": counters,
     }

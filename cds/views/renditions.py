@@ -47,6 +47,7 @@ from cds.renditions import (
     obtain_rendition,
     rendition_job,
 )
+from cds.views import decisions
 from cds.views.respond import (
     failure_response,
     finish,
@@ -95,6 +96,17 @@ async def serve_rendition(
     except ValueError as exc:
         return text_answer(f"{exc}\n", 400)
     found = await sync_to_async(_find)(request, file_id, box, fmt)
+    if decisions.asked(request):  # a rendition not made yet is made by Django
+        made = None
+        if found.job is not None and found.row is not None:
+            made = rendition_servable(found.job.source, found.row)
+        return await decisions.decide(
+            request,
+            made,
+            found.requester,
+            blocked=found.blocked,
+            download=request.GET.get("download") in ("1", "true", "yes"),
+        )
     entry = AuditEntry(
         kind=AccessRecord.Kind.RENDITION,
         requester=found.requester,

@@ -149,7 +149,10 @@ async def respond(
         return finish(response, entry)
 
     store = get_store()
-    if accel.enabled():
+    # nginx would judge If-Match / If-Unmodified-Since again against its own
+    # validators (none, or the cache file's date) and answer 412: Django has
+    # judged them already, so it sends those few answers itself.
+    if accel.enabled() and not _has_write_preconditions(request):
         uri = await run_io(accel.offload_uri, servable, store)
         if uri is not None:
             # nginx sets these itself from the file and the Range it applies.
@@ -177,6 +180,10 @@ async def respond(
         streaming[name] = value
     entry.status = status
     return streaming
+
+
+def _has_write_preconditions(request: HttpRequest) -> bool:
+    return "If-Match" in request.headers or "If-Unmodified-Since" in request.headers
 
 
 async def _send(stream: RangeStream, servable: Servable, entry: AuditEntry) -> AsyncIterator[bytes]:

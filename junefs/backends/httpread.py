@@ -35,6 +35,24 @@ def open_url(url: str, *, timeout: float = TIMEOUT) -> BinaryIO:
         raise BackendError(f"{url}: {exc}") from exc
 
 
+async def body_chunks(
+    response: aiohttp.ClientResponse, chunk_size: int
+) -> AsyncGenerator[bytes, None]:
+    """A response body as it arrives, in pieces of at most ``chunk_size``.
+
+    Pieces are handed on as the socket delivered them (asyncio reads up to
+    256 KiB at a time), not joined into ``chunk_size`` blocks as
+    ``iter_chunked`` does: one copy less per byte.
+    """
+    async for data, _ in response.content.iter_chunks():
+        if len(data) <= chunk_size:
+            if data:
+                yield data
+            continue
+        for start in range(0, len(data), chunk_size):
+            yield data[start : start + chunk_size]
+
+
 async def stream_url(
     url: str, *, chunk_size: int = 1024 * 1024, timeout: float = TIMEOUT
 ) -> AsyncGenerator[bytes, None]:
@@ -48,7 +66,7 @@ async def stream_url(
                 raise ObjectMissing(f"{url} answered 404")
             if response.status != 200:
                 raise BackendError(f"{url} answered {response.status}")
-            async for chunk in response.content.iter_chunked(chunk_size):
+            async for chunk in body_chunks(response, chunk_size):
                 yield chunk
     except (aiohttp.ClientError, TimeoutError) as exc:
         raise BackendError(f"{url}: {exc.__class__.__name__} {exc}") from exc

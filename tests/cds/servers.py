@@ -103,16 +103,64 @@ def cds_server(log: Path, **env: str) -> Iterator[str]:
         stop(process)
 
 
-def nginx_config(upstream: str, store_dir: Path, port: int, workdir: Path) -> str:
-    """deploy/nginx/sequenzia.conf with this test's values, in a main config of its own."""
-    site = (ROOT / "deploy" / "nginx" / "sequenzia.conf").read_text()
-    for shipped, ours in (
+def _shipped(name: str, changes: tuple[tuple[str, str], ...]) -> str:
+    """A file of deploy/nginx/ with this test's values for its CHANGE lines."""
+    text = (ROOT / "deploy" / "nginx" / name).read_text()
+    for shipped, ours in changes:
+        assert shipped in text, f"deploy/nginx/{name} changed: {shipped!r} not found"
+        text = text.replace(shipped, ours)
+    return text
+
+
+def nginx_config(
+    upstream: str, store_dir: Path, port: int, workdir: Path, *, fast_path: bool = False
+) -> str:
+    """deploy/nginx/sequenzia.conf with this test's values, in a main config of its own.
+
+    ``fast_path`` turns the option on the way deploy/README.md says: the two
+    ``include`` lines marked OPTION, with the shipped snippets (their own
+    CHANGE lines pointed into ``workdir``: the decision cache and
+    ``cds-audit.log``).
+    """
+    changes = [
         ("server 127.0.0.1:8000;", f"server {upstream};"),
         ("listen 80;", f"listen 127.0.0.1:{port};"),
         ("alias /srv/sequenzia/data/store/;", f"alias {store_dir}/;"),
-    ):
-        assert shipped in site, f"deploy config changed: {shipped!r} not found"
-        site = site.replace(shipped, ours)
+    ]
+    if fast_path:
+        http_part = workdir / "cds-fast-path-http.conf"
+        http_part.write_text(
+            _shipped(
+                "cds-fast-path-http.conf",
+                (
+                    (
+                        "proxy_cache_path /run/nginx-sequenzia-cds ",
+                        f"proxy_cache_path {workdir}/decisions ",
+                    ),
+                ),
+            )
+        )
+        server_part = workdir / "cds-fast-path.conf"
+        server_part.write_text(
+            _shipped(
+                "cds-fast-path.conf",
+                (
+                    ("alias /srv/sequenzia/data/store/$", f"alias {store_dir}/$"),
+                    ("/var/log/nginx/sequenzia-cds-audit.log", str(workdir / "cds-audit.log")),
+                ),
+            )
+        )
+        changes += [
+            (
+                "# include /etc/nginx/snippets/sequenzia-cds-fast-path-http.conf;",
+                f"include {http_part};",
+            ),
+            (
+                "# include /etc/nginx/snippets/sequenzia-cds-fast-path.conf;",
+                f"include {server_part};",
+            ),
+        ]
+    site = _shipped("sequenzia.conf", tuple(changes))
     user = "user root root;" if os.geteuid() == 0 else ""
     temp = "\n".join(
         f"    {name}_temp_path {workdir / name};"
@@ -134,7 +182,9 @@ http {{
 
 
 @contextmanager
-def nginx(upstream: str, store_dir: Path, workdir: Path) -> Iterator[str]:
+def nginx(
+    upstream: str, store_dir: Path, workdir: Path, *, fast_path: bool = False
+) -> Iterator[str]:
     """Debian's nginx in front of ``upstream`` with the shipped config; yields its base URL."""
     if not os.path.exists(NGINX):
         import pytest
@@ -143,7 +193,7 @@ def nginx(upstream: str, store_dir: Path, workdir: Path) -> Iterator[str]:
     workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     conf = workdir / "nginx.conf"
-    conf.write_text(nginx_config(upstream, store_dir, port, workdir))
+    conf.write_text(nginx_config(upstream, store_dir, port, workdir, fast_path=fast_path))
     process = subprocess.Popen(
         [NGINX, "-p", str(workdir), "-c", str(conf), "-g", "daemon off;"],
         stdout=subprocess.DEVNULL,

@@ -74,6 +74,12 @@ def test_nginx_offload_serves_the_same_bytes(settings, folder, cookies, output_d
         changed = get(front + url, headers={"Range": "bytes=0-9", "If-Range": '"other"'})
         assert changed.status_code == 200 and changed.content == data
         assert get(front + url, headers={"If-None-Match": etag}).status_code == 304
+        # Django judges If-Match / If-Unmodified-Since; nginx must not judge them again.
+        matched = get(front + url, headers={"If-Match": etag})
+        assert matched.status_code == 200 and matched.content == data
+        unmodified = get(front + url, headers={"If-Unmodified-Since": dated})
+        assert unmodified.status_code == 200 and unmodified.content == data
+        assert get(front + url, headers={"If-Match": '"other"'}).status_code == 412
         assert get(front + url, headers={"Range": f"bytes={len(data)}-"}).status_code == 416
         head = httpx.head(front + url, cookies=cookies)
         assert head.status_code == 200 and head.headers["Content-Length"] == str(len(data))

@@ -25,6 +25,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import io
@@ -33,7 +34,7 @@ import secrets
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, cast
 
 import discord
@@ -42,7 +43,7 @@ from django.conf import settings
 
 from junefs.backends.base import Backend, Locator, MiB, Readable, Target
 from junefs.backends.discord import cleanup, publish
-from junefs.backends.discord.cdn import CdnReader
+from junefs.backends.discord.cdn import CdnReader, stream_attachment
 from junefs.backends.discord.client import (
     DiscordNotFound,
     DiscordRefused,
@@ -235,6 +236,36 @@ class DiscordBackend(Backend):
         if not url or _expired(locator):
             url = refresh()
         return cast(BinaryIO, CdnReader(self.session, url, refresh))
+
+    async def stream(self, locator: Locator, *, chunk_size: int = MiB) -> AsyncIterator[bytes]:
+        """The attachment's bytes on the caller's event loop (the content server's).
+
+        Only the URL renewal (a REST call through discord.py's rate limiting)
+        goes to a thread; the download itself is :func:`.cdn.stream_attachment`.
+        """
+        if not (locator.channel_id and locator.message_id and locator.attachment_id):
+            raise ObjectMissing(f"{locator} has no Discord ids")
+        current = locator
+
+        async def refresh() -> str:
+            nonlocal current
+            blank = current.with_url("", None)
+            (current,) = await asyncio.to_thread(lambda: refresh_locators(self.session, [blank]))
+            if not current.url:
+                raise ObjectMissing(
+                    f"message {locator.message_id} in channel {locator.channel_id} "
+                    f"(attachment {locator.attachment_id}) is gone from Discord"
+                )
+            return current.url
+
+        url = locator.url
+        if not url or _expired(locator):
+            url = await refresh()
+        async with contextlib.aclosing(
+            stream_attachment(url, refresh, chunk_size=chunk_size)
+        ) as chunks:
+            async for chunk in chunks:
+                yield chunk
 
     def delete(self, locator: Locator) -> None:
         if not (locator.channel_id and locator.message_id):

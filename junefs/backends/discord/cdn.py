@@ -7,6 +7,12 @@ URL that answers 404 (expired, or the attachment is gone) is renewed once
 through the ``refresh`` callback. A body that is short or altered is handed
 on as it came: the caller checks size and sha256, and nothing here calls
 bytes good.
+
+:func:`stream_attachment` is the same download for async callers (the
+content server): it runs on the caller's event loop with a connection pool
+of that loop's own (:func:`loop_http`), so no byte crosses a thread on its
+way from the socket to the caller, with the same resume, renewal and retry
+rules.
 """
 
 from __future__ import annotations
@@ -14,7 +20,8 @@ from __future__ import annotations
 import asyncio
 import io
 import time
-from collections.abc import Callable
+import weakref
+from collections.abc import AsyncGenerator, Awaitable, Callable
 
 import aiohttp
 
@@ -25,6 +32,7 @@ from junefs.backends.discord.client import (
     DiscordUnavailable,
     RetryPolicy,
 )
+from junefs.backends.httpread import body_chunks
 from junefs.errors import ObjectMissing
 
 
@@ -32,11 +40,71 @@ class UrlGone(DiscordNotFound):
     """The CDN answered 404 or 403: the URL expired or the attachment is gone."""
 
 
-async def _get(session: DiscordSession, url: str, start: int) -> aiohttp.ClientResponse:
+#: How much aiohttp may buffer per response before it stops reading the socket
+#: (its default, 64 KiB, makes a 10 MiB part cost ~160 reads on the event loop).
+READ_BUFFER = 4 * 1024 * 1024
+CDN_TIMEOUT = aiohttp.ClientTimeout(total=None, sock_connect=30, sock_read=120)
+
+_loop_http: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, tuple[aiohttp.ClientSession, AsyncGenerator[None, None]]
+] = weakref.WeakKeyDictionary()
+
+
+def new_http() -> aiohttp.ClientSession:
+    """A CDN client session for the running loop."""
+    return aiohttp.ClientSession(
+        timeout=CDN_TIMEOUT, cookie_jar=aiohttp.DummyCookieJar(), read_bufsize=READ_BUFFER
+    )
+
+
+async def _closed_with_the_loop(http: aiohttp.ClientSession) -> AsyncGenerator[None, None]:
+    """Suspended for the loop's life; the loop's shutdown_asyncgens() closes the session."""
+    try:
+        yield
+    finally:
+        await http.close()
+
+
+async def loop_http() -> aiohttp.ClientSession:
+    """The running loop's CDN session: one connection pool per event loop.
+
+    A web server runs one loop for its life, so downloads of consecutive parts
+    reuse connections (on Discord: no new TLS handshake per part). The
+    session ends with its loop: it is tied to an async generator started on
+    that loop, which ``asyncio.run``, asgiref and uvicorn finalise
+    (``shutdown_asyncgens``) before they close it. Sessions of loops closed
+    without that are let go without touching their loop.
+    """
+    loop = asyncio.get_running_loop()
+    held = _loop_http.get(loop)
+    if held is not None and not held[0].closed:
+        return held[0]
+    for other, (old, _) in list(_loop_http.items()):
+        if other.is_closed():
+            old.detach()
+            del _loop_http[other]
+    http = new_http()
+    keeper = _closed_with_the_loop(http)
+    await keeper.__anext__()
+    _loop_http[loop] = (http, keeper)  # the loop only keeps a weak reference to it
+    return http
+
+
+async def close_loop_http() -> None:
+    """Close the running loop's CDN session now, if it has one."""
+    held = _loop_http.pop(asyncio.get_running_loop(), None)
+    if held is not None:
+        await held[1].aclose()
+
+
+async def _get(
+    session: DiscordSession | aiohttp.ClientSession, url: str, start: int
+) -> aiohttp.ClientResponse:
     """One GET of ``url`` from byte ``start``; the response is open for reading."""
-    assert session.cdn is not None
+    http = session if isinstance(session, aiohttp.ClientSession) else session.cdn
+    assert http is not None
     headers = {"Range": f"bytes={start}-"} if start else {}
-    response = await session.cdn.get(url, headers=headers)
+    response = await http.get(url, headers=headers)
     if response.status in (200, 206):
         if start and response.status == 200:  # the server ignored Range: skip what we have
             try:
@@ -163,3 +231,60 @@ class CdnReader(io.RawIOBase):
         if not self.closed:
             self._discard_response()
         super().close()
+
+
+async def stream_attachment(
+    url: str,
+    refresh: Callable[[], Awaitable[str]],
+    *,
+    chunk_size: int,
+    policy: RetryPolicy | None = None,
+) -> AsyncGenerator[bytes, None]:
+    """The bytes of one attachment as they arrive, on the running loop.
+
+    Like :class:`CdnReader`: a body that breaks off is asked for again from
+    where it stopped (``Range``), 5xx/429 answers and network errors are
+    retried with backoff within ``policy.attempts``, and a 404/403 renews the
+    URL once through ``refresh`` (which raises ObjectMissing when the message
+    is gone). What arrives is handed on as it came; the caller checks it.
+    """
+    policy = policy or RetryPolicy.from_settings()
+    http = await loop_http()
+    position = failures = 0
+    refreshed = False
+    deadline = time.monotonic() + policy.timeout
+
+    async def backoff(exc: BaseException) -> None:
+        nonlocal failures
+        failures += 1
+        if failures >= policy.attempts or time.monotonic() > deadline:
+            raise DiscordUnavailable(
+                f"CDN download failed {failures} times (at byte {position}): "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
+        await asyncio.sleep(policy.delay(failures - 1))
+
+    while True:
+        try:
+            response = await _get(http, url, position)
+        except UrlGone as exc:
+            if refreshed:
+                raise ObjectMissing(f"the attachment is gone from Discord ({exc})") from None
+            url, refreshed = await refresh(), True
+            continue
+        except (DiscordUnavailable, aiohttp.ClientError, TimeoutError, OSError) as exc:
+            await backoff(exc)
+            continue
+        try:
+            async for chunk in body_chunks(response, chunk_size):
+                position += len(chunk)
+                yield chunk
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            response.close()
+            await backoff(exc)
+            continue
+        except BaseException:
+            response.close()  # the caller stopped early: drop the connection, not the pool
+            raise
+        response.release()
+        return
