@@ -187,7 +187,13 @@ audit_log = AuditLog()
 
 
 @atexit.register
-def _flush_at_exit() -> None:
+def flush_at_shutdown() -> None:
+    """Write what is still buffered: at the ASGI lifespan's shutdown, and at exit.
+
+    uvicorn stops on SIGTERM by re-raising the signal once it has shut down,
+    so atexit handlers never run there; the lifespan shutdown
+    (:mod:`sequenzia.lifespan`) is what saves the last records of a web process.
+    """
     stats.flush()
     if audit_log.pending():
         audit_log.flush_quietly()

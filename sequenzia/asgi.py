@@ -14,6 +14,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sequenzia.settings")
 django.setup(set_prefix=False)
 
 from sequenzia.asgi_threads import PooledThreadsASGIHandler  # noqa: E402
+from sequenzia.lifespan import lifespan  # noqa: E402
 from sequenzia.routing import websocket_urlpatterns  # noqa: E402
 
 # HTTP: each request's sync code on a long-lived thread (see asgi_threads.py).
@@ -25,5 +26,7 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),
+        # Startup and shutdown: a graceful stop writes the buffered access audit.
+        "lifespan": lifespan,
     }
 )

@@ -29,15 +29,15 @@ NGINX = "/usr/sbin/nginx"
 
 def server_env(**overrides: str) -> dict[str, str]:
     """The test's database, store and backend (tests.processes), plus what CDS needs."""
-    return child_env(
-        SECRET_KEY=settings.SECRET_KEY,  # so the test's session cookies are valid
-        JUNEFS_STORAGES_LOCATION=str(settings.JUNEFS_STORAGES_LOCATION),
-        CDS_AUDIT_FLUSH_SECONDS="0.2",
-        CDS_UNPACK_SPANNED="0",
-        CDS_DAMAGED_RETRY_SECONDS="0",
-        LOG_LEVEL="WARNING",
-        **overrides,
-    )
+    defaults = {
+        "SECRET_KEY": settings.SECRET_KEY,  # so the test's session cookies are valid
+        "JUNEFS_STORAGES_LOCATION": str(settings.JUNEFS_STORAGES_LOCATION),
+        "CDS_AUDIT_FLUSH_SECONDS": "0.2",
+        "CDS_UNPACK_SPANNED": "0",
+        "CDS_DAMAGED_RETRY_SECONDS": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+    return child_env(**{**defaults, **overrides})
 
 
 def wait_for(url: str, process: subprocess.Popen[bytes] | None, timeout: float = 30.0) -> None:
@@ -76,7 +76,7 @@ def uvicorn_command(port: int) -> list[str]:
         "--port",
         str(port),
         "--lifespan",
-        "off",
+        "on",
         "--no-access-log",
         "--log-level",
         "warning",

@@ -135,3 +135,17 @@ def test_a_client_that_leaves_early_is_audited_and_the_server_carries_on(
         assert record.error == "the client went away"
         again = httpx.get(base + url, cookies=cookies, timeout=30)
         assert again.content == data
+
+
+def test_a_graceful_stop_writes_the_buffered_audit(settings, folder, cookies, output_dir):
+    """SIGTERM under uvicorn skips atexit; the ASGI lifespan's shutdown writes the audit."""
+    file = stored_file(settings, folder, random_bytes(64 * KiB))
+    with cds_server(output_dir / "server.log", CDS_AUDIT_FLUSH_SECONDS="3600") as base:
+        for _ in range(3):
+            response = httpx.get(f"{base}/cds/f/{file.pk}/x", cookies=cookies, timeout=30)
+            assert response.status_code == 200
+        time.sleep(0.5)
+        assert not AccessRecord.objects.filter(file_id=file.pk).exists()  # still buffered
+    # cds_server stopped it with SIGTERM and waited for it to exit.
+    records = AccessRecord.objects.filter(file_id=file.pk)
+    assert records.count() == 3 and {r.status for r in records} == {200}

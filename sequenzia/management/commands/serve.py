@@ -41,7 +41,7 @@ class Command(BaseCommand):
                 "--port",
                 str(options["port"]),
                 "--lifespan",
-                "off",
+                "on",
                 "--no-server-header",
             ],
         }
