@@ -12,7 +12,7 @@ URL with its expiry, never trusted on its own).
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -103,7 +103,7 @@ WORD_SOURCE_FIELDS = frozenset({"name", "description"})
 WORD_PLACE_FIELDS = frozenset({"channel", "channel_id", "created_at"})
 
 
-class FileQuerySet(models.QuerySet["File"]):
+class FileQuerySet(models.QuerySet["File", "File"]):
     """File rows and their words change together.
 
     ``save()`` (and so ``create``, the admin, every form), ``bulk_create``,
@@ -112,13 +112,22 @@ class FileQuerySet(models.QuerySet["File"]):
     must call :func:`junefs.word_index.reindex_files` itself.
     """
 
-    def bulk_create(self, objs: Iterable[File], *args: Any, **kwargs: Any) -> list[File]:
+    def bulk_create(
+        self,
+        objs: Iterable[Any],
+        batch_size: int | None = None,
+        ignore_conflicts: bool = False,
+        update_conflicts: bool = False,
+        update_fields: Collection[str] | None = None,
+        unique_fields: Collection[str] | None = None,
+    ) -> list[Any]:
         from junefs.word_index import index_new_files
 
         with transaction.atomic(using=self.db, savepoint=False):
-            created = super().bulk_create(objs, *args, **kwargs)
-            conflicts = bool(kwargs.get("ignore_conflicts") or kwargs.get("update_conflicts"))
-            index_new_files(created, conflicts=conflicts or bool(args))
+            created = super().bulk_create(
+                objs, batch_size, ignore_conflicts, update_conflicts, update_fields, unique_fields
+            )
+            index_new_files(list(created), conflicts=ignore_conflicts or update_conflicts)
         return created
 
     def update(self, **kwargs: Any) -> int:
@@ -135,11 +144,10 @@ class FileQuerySet(models.QuerySet["File"]):
         return changed
 
     def bulk_update(
-        self, objs: Iterable[File], fields: Sequence[str], batch_size: int | None = None
+        self, objs: Iterable[Any], fields: Iterable[str], batch_size: int | None = None
     ) -> int:
-        objs = list(objs)
-        touched = (WORD_SOURCE_FIELDS | WORD_PLACE_FIELDS) & set(fields)
-        if not touched:
+        objs, fields = list(objs), list(fields)
+        if not (WORD_SOURCE_FIELDS | WORD_PLACE_FIELDS) & set(fields):
             return super().bulk_update(objs, fields, batch_size)
         from junefs.word_index import reindex_files
 

@@ -15,6 +15,10 @@ Random order is seeded and stable: every file has an indexed random
 ``shuffle`` key; the seed picks a start point on that circle, and the order
 runs from there up, then wraps around. Each page is an index range scan,
 never ``ORDER BY RAND()``.
+
+Words go through the word index (``sequenzia.query.words``): as filters for
+every sort, and for the date order also as *lanes* that drive the page
+from the index (the queryset carries them, see :class:`SearchQuerySet`).
 """
 
 from __future__ import annotations
@@ -23,16 +27,17 @@ import base64
 import binascii
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import F, FilteredRelation, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
 from authware import access
-from junefs.models import Channel, File
+from junefs.models import Channel, File, FileQuerySet
+from sequenzia.query import words
 from sequenzia.query.search import QueryError
 from sequenzia.query.spec import GalleryQuery
 
@@ -80,10 +85,18 @@ def filter_files(
     fav_user_id: int | None = None,
 ) -> QuerySet[File]:
     """Every file matching ``query`` that the requester may read (unordered)."""
-    qs = access.files_for(request)
+    qs = SearchQuerySet.of(access.files_for(request))
     readable = access.channel_ids_for(request)
-    qs = _restrict_folders(qs, request, query, readable, set(hidden))
+    qs, lanes = _restrict_folders(qs, request, query, readable, set(hidden))
     qs = _apply_filters(qs, query)
+    positive, negative = words.terms_of(query.terms)
+    qs = cast(SearchQuerySet, words.apply_terms(qs, positive, negative))
+    if positive:
+        lane_words = words.plan_lanes(positive, lanes=query.sort == "date")
+        if lane_words == words.NOTHING:
+            return qs.none()
+        if lane_words:
+            qs.word_lanes = replace(lanes, words=lane_words)
     if query.sort == "fav":
         # No user: match nothing, but keep the annotations the ordering needs.
         fav_user_id = -1 if fav_user_id is None else fav_user_id
@@ -107,24 +120,26 @@ def query_folder_ids(
 
 
 def _restrict_folders(
-    qs: QuerySet[File],
+    qs: SearchQuerySet,
     request: HttpRequest,
     query: GalleryQuery,
     readable: frozenset[int] | None,
     hidden: set[int],
-) -> QuerySet[File]:
+) -> tuple[SearchQuerySet, words.Lanes]:
+    """The files in the folders asked for, and the same folder rule for word lanes."""
     folders = [f for f in folders_of(request) if readable is None or f.id in readable]
     everything = {f.id for f in folders}
     wanted = _wanted_folders(folders, query, hidden)
     if not wanted:
-        return qs.none()
+        return qs.none(), words.Lanes((), folders=())
     if wanted == everything:
-        return qs
+        return qs, words.Lanes((), folders=None if readable is None else tuple(sorted(readable)))
     excluded = everything - wanted
     if readable is None and len(excluded) < len(wanted):
         # Every folder is readable, so the short list of the rest is exact.
-        return qs.exclude(channel_id__in=sorted(excluded))
-    return qs.filter(channel_id__in=sorted(wanted))
+        lanes = words.Lanes((), not_folders=tuple(sorted(excluded)))
+        return qs.exclude(channel_id__in=sorted(excluded)), lanes
+    return qs.filter(channel_id__in=sorted(wanted)), words.Lanes((), folders=tuple(sorted(wanted)))
 
 
 def _wanted_folders(folders: list[FolderInfo], query: GalleryQuery, hidden: set[int]) -> set[int]:
@@ -145,7 +160,7 @@ def _wanted_folders(folders: list[FolderInfo], query: GalleryQuery, hidden: set[
     return wanted
 
 
-def _apply_filters(qs: QuerySet[File], query: GalleryQuery) -> QuerySet[File]:
+def _apply_filters(qs: SearchQuerySet, query: GalleryQuery) -> SearchQuerySet:
     terms = query.terms
     now = timezone.now()
     if query.days:
@@ -196,10 +211,6 @@ def _apply_filters(qs: QuerySet[File], query: GalleryQuery) -> QuerySet[File]:
         qs = qs.filter(size__gte=query.size_min)
     if query.size_max is not None:
         qs = qs.filter(size__lte=query.size_max)
-    for word in terms.words:
-        qs = qs.filter(Q(name__icontains=word) | Q(description__icontains=word))
-    for word in terms.not_words:
-        qs = qs.exclude(name__icontains=word).exclude(description__icontains=word)
     for name in terms.names:
         qs = qs.filter(name__icontains=name)
     for name in terms.not_names:
@@ -216,11 +227,29 @@ def _apply_filters(qs: QuerySet[File], query: GalleryQuery) -> QuerySet[File]:
     return qs
 
 
+class SearchQuerySet(FileQuerySet):
+    """Files matching a gallery query; remembers the word lanes a date-ordered page may
+    walk (``word_lanes``, see :mod:`sequenzia.query.words`) through every clone, so
+    ``.only()`` or ``.filter()`` after :func:`filter_files` keep them. The queryset is
+    complete without them: lanes are a faster way to page it, never a filter."""
+
+    word_lanes: words.Lanes | None = None
+
+    @classmethod
+    def of(cls, qs: QuerySet[File]) -> SearchQuerySet:
+        return cls(model=File, query=qs.query.chain(), using=qs.db)
+
+    def _clone(self) -> SearchQuerySet:
+        clone = cast(SearchQuerySet, super()._clone())  # type: ignore[misc]
+        clone.word_lanes = self.word_lanes
+        return clone
+
+
 def _midnight(day: Any) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def _ratio(qs: QuerySet[File], low: float | None, high: float | None) -> QuerySet[File]:
+def _ratio(qs: SearchQuerySet, low: float | None, high: float | None) -> SearchQuerySet:
     # width / height in [low, high], written without a division so NULLs and zeros drop out.
     if low is not None:
         qs = qs.filter(width__gte=F("height") * low, height__gt=0)
@@ -288,16 +317,49 @@ def walk(
     descending = spec.descending != (not forward)
     phase, key = start
     order = range(phase, len(spec.phases)) if forward else range(phase, -1, -1)
+    lanes = getattr(qs, "word_lanes", None) if spec.field == "created_at" else None
     found: list[tuple[int, File]] = []
     for index in order:
         part = qs.filter(spec.phases[index])
-        if key is not None and index == phase:
-            part = part.filter(_after(spec, key, descending))
-        rows = part.order_by(*_ordering(spec, descending))[: limit - len(found)]
+        after = key if index == phase else None
+        if lanes is not None:
+            rows = _walk_lanes(part, spec, lanes, after, descending, limit - len(found))
+        else:
+            if after is not None:
+                part = part.filter(_after(spec, after, descending))
+            rows = list(part.order_by(*_ordering(spec, descending))[: limit - len(found)])
         found.extend((index, row) for row in rows)
         if len(found) >= limit:
             break
     return found
+
+
+#: A lane sorts on its index row's copies of the date and the file id (equal to the file's).
+LANE_SPEC = SortSpec("word_at", "word_file", True, (Q(),))
+
+
+def _walk_lanes(
+    qs: QuerySet[File],
+    spec: SortSpec,
+    lanes: words.Lanes,
+    key: tuple[Any, Any] | None,
+    descending: bool,
+    limit: int,
+) -> list[File]:
+    """The next ``limit`` files of the date order, merged from one index scan per lane word."""
+    merged: dict[int, File] = {}
+    for word in lanes.words:
+        lane = (
+            qs.annotate(hit=FilteredRelation("words", condition=lanes.condition(word)))
+            .filter(hit__isnull=False)
+            .annotate(word_at=F("hit__created_at"), word_file=F("hit__file_id"))
+        )
+        if key is not None:
+            lane = lane.filter(_after(LANE_SPEC, key, descending))
+        for row in lane.order_by(*_ordering(LANE_SPEC, descending))[:limit]:
+            merged.setdefault(row.pk, row)
+    rows = sorted(merged.values(), key=spec.key_of, reverse=descending)
+    return rows[:limit]
 
 
 @dataclass
