@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import Model, Q
 
 from junefs.models import File, FileWord
@@ -127,12 +127,23 @@ def backfill(
     Takes the models as arguments so a migration can pass its historical ones.
     Each batch is its own transaction and replaces that batch's words, so a
     run that stopped half way can simply be run again. ``fresh``: the index
-    is known to be empty (skips the delete).
+    is known to be empty (skips the delete). Rows go in as plain multi-row
+    INSERTs: building model instances would cost five times the tokenising.
     """
     files_seen = words_made = 0
     last = 0
     manager: Any = file_model._default_manager
     words_manager: Any = word_model._default_manager
+    connection = connections[words_manager.db]
+    quote = connection.ops.quote_name
+    columns = ", ".join(
+        quote(word_model._meta.get_field(name).column)
+        for name in ("word", "file", "channel", "created_at")
+    )
+    table = quote(word_model._meta.db_table)
+    # Names from the model, quoted; the values are parameters.
+    insert = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s)"  # noqa: S608
+    adapt = connection.ops.adapt_datetimefield_value
     while True:
         batch = list(
             manager.filter(pk__gt=last)
@@ -141,16 +152,19 @@ def backfill(
         )
         if not batch:
             return files_seen, words_made
-        rows = []
-        for file_id, channel_id, created_at, name, description in batch:
-            rows += _rows(
-                word_model, file_id, channel_id, created_at, index_words(name, description)
-            )
-        with transaction.atomic():
+        rows = [
+            (word, file_id, channel_id, when)
+            for file_id, channel_id, created_at, name, description in batch
+            for when in (adapt(created_at),)
+            for word in index_words(name, description)
+        ]
+        with transaction.atomic(using=connection.alias):
             if not fresh:
                 first, end = batch[0][0], batch[-1][0]
                 words_manager.filter(file_id__gte=first, file_id__lte=end).delete()
-            words_manager.bulk_create(rows, batch_size=1000)
+            with connection.cursor() as cursor:
+                for start in range(0, len(rows), 1000):
+                    cursor.executemany(insert, rows[start : start + 1000])
         last = batch[-1][0]
         files_seen += len(batch)
         words_made += len(rows)

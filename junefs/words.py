@@ -94,27 +94,29 @@ def _runs(text: str) -> Iterator[tuple[list[str], bool]]:
 
 
 def _split(run: list[tuple[str, str]]) -> list[str]:
-    """Cut a run where the case rises and between letters and digits."""
+    """Cut a run where the case rises and between letters and digits (linear time)."""
     parts: list[str] = []
-    current = ""
-    previous = ""  # kind of the last non-mark character
+    current: list[str] = []
+    previous = ""  # kind of the last character that is not a mark
     for index, (char, kind) in enumerate(run):
         if kind == "m":
-            current += char
+            current.append(char)
             continue
-        following = next((k for _, k in run[index + 1 :] if k != "m"), "")
-        cut = current and (
-            (kind == "d") != (previous == "d")
-            or (kind == "u" and previous == "l")
-            or (kind == "u" and previous == "u" and following == "l")
-        )
-        if cut:
-            parts.append(current)
-            current = ""
-        current += char
+        if current:
+            cut = (kind == "d") != (previous == "d") or (kind == "u" and previous == "l")
+            if not cut and kind == previous == "u":
+                # HTMLParser: the last capital before a small letter starts a word.
+                ahead = index + 1
+                while ahead < len(run) and run[ahead][1] == "m":
+                    ahead += 1
+                cut = ahead < len(run) and run[ahead][1] == "l"
+            if cut:
+                parts.append("".join(current))
+                current = []
+        current.append(char)
         previous = kind
     if current:
-        parts.append(current)
+        parts.append("".join(current))
     return parts
 
 

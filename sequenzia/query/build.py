@@ -323,7 +323,7 @@ def walk(
         part = qs.filter(spec.phases[index])
         after = key if index == phase else None
         if lanes is not None:
-            rows = _walk_lanes(part, spec, lanes, after, descending, limit - len(found))
+            rows = _walk_lanes(part, lanes, after, descending, limit - len(found))
         else:
             if after is not None:
                 part = part.filter(_after(spec, after, descending))
@@ -340,7 +340,6 @@ LANE_SPEC = SortSpec("word_at", "word_file", True, (Q(),))
 
 def _walk_lanes(
     qs: QuerySet[File],
-    spec: SortSpec,
     lanes: words.Lanes,
     key: tuple[Any, Any] | None,
     descending: bool,
@@ -358,7 +357,7 @@ def _walk_lanes(
             lane = lane.filter(_after(LANE_SPEC, key, descending))
         for row in lane.order_by(*_ordering(LANE_SPEC, descending))[:limit]:
             merged.setdefault(row.pk, row)
-    rows = sorted(merged.values(), key=spec.key_of, reverse=descending)
+    rows = sorted(merged.values(), key=LANE_SPEC.key_of, reverse=descending)
     return rows[:limit]
 
 

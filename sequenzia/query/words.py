@@ -6,8 +6,8 @@ the same rules that cut the index):
 * ``sun`` — the file has a word starting with ``sun`` (``sun``, ``sunset``).
   A term that is several words (``IMG_2023``, ``myHoliday``) needs each.
 * ``"golden hour"`` — the file has the whole words ``golden`` and ``hour``,
-  and its name or description contains ``golden hour`` as typed (compared
-  as the database compares text). One quoted word is that whole word.
+  and its name or description contains ``golden hour`` as typed, in any
+  case (``Golden Hour``). One quoted word is that whole word.
 * ``-word``, ``-"a phrase"`` — files matching the term are left out.
 * A term with nothing to index (only emoji or punctuation) is matched as
   a substring of the name or description, as all words once were.
@@ -27,6 +27,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Lower
+from django.db.models.lookups import Contains
 
 from junefs.models import File, FileWord
 from junefs.words import TOP, query_words
@@ -86,15 +88,24 @@ def _has(word: str, exact: bool) -> Q:
     return Q(pk__in=FileWord.objects.filter(matching(word, exact)).values("file_id"))
 
 
+def _contains(text: str) -> Q:
+    """The name or the description contains ``text``, ignoring case however the
+    database's collation compares (a binary one too: hence the LOWER() twin)."""
+    condition = Q()
+    for field in ("name", "description"):
+        condition |= Q(**{f"{field}__icontains": text}) | Q(Contains(Lower(field), text.lower()))
+    return condition
+
+
 def term_filter(term: Term) -> Q:
     """Files matching one term."""
     if not term.words:
-        return Q(name__icontains=term.text) | Q(description__icontains=term.text)
+        return _contains(term.text)
     condition = Q()
     for word in term.words:
         condition &= _has(word, term.exact)
     if term.exact and len(term.words) > 1:
-        condition &= Q(name__icontains=term.text) | Q(description__icontains=term.text)
+        condition &= _contains(term.text)
     return condition
 
 

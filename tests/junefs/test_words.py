@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import unicodedata
 
 import pytest
@@ -98,6 +99,15 @@ def test_long_words_are_cut_and_still_found_by_their_start() -> None:
     assert query_words(word + "b") == ["a" * MAX_WORD_LENGTH]
     zalgo = "z" + "\u0301" * 5_000
     assert all(len(w) <= MAX_WORD_LENGTH for w in index_words("", zalgo))
+
+
+@pytest.mark.parametrize(
+    "text", ["a" * 10_000, "aB" * 5_000, "A" * 10_000, ("X" + "\u0301" * 50) * 200, "1a" * 5_000]
+)
+def test_hostile_runs_take_linear_time(text: str) -> None:
+    started = time.perf_counter()
+    index_words(text, text)
+    assert time.perf_counter() - started < 1.0  # ~10 ms; quadratic would be seconds
 
 
 def test_a_file_has_a_bounded_number_of_words() -> None:
