@@ -123,7 +123,7 @@ def seed(rows: int) -> dict[str, Any]:
     from junefs.models import Channel, File, Server
 
     if File.objects.count() >= rows:
-        return {"seeded": False, "rows": File.objects.count()}
+        return {"seeded": False, "rows": File.objects.count(), **seed_words()}
     started = time.monotonic()
     File.objects.all().delete()
     server = Server.default()
@@ -226,7 +226,44 @@ def seed(rows: int) -> dict[str, Any]:
         [Favourite(user=bob, file_id=i) for i in rng.sample(readable, 5000)], ignore_conflicts=True
     )
     _ = alice
-    return {"seeded": True, "rows": rows, "seed_seconds": round(time.monotonic() - started, 1)}
+    words = seed_words()
+    return {
+        "seeded": True,
+        "rows": rows,
+        "seed_seconds": round(time.monotonic() - started, 1),
+        **words,
+    }
+
+
+def seed_words() -> dict[str, Any]:
+    """The word index of the seeded files (bulk INSERTs, in batches), unless it is there.
+
+    A database seeded by code older than the word index gets it here (its
+    migration indexes whatever files exist when it runs, so this only acts
+    when files were seeded after it, by such older code)."""
+    from django.db import connection
+
+    from junefs.models import File, FileWord
+    from junefs.word_index import backfill
+
+    if FileWord.objects.exists() or not File.objects.exists():
+        return {}
+    started = time.monotonic()
+    done = 0
+
+    def progress(count: int) -> None:
+        nonlocal done
+        done += count
+        if done % 100_000 < count:
+            print(f"  indexed the words of {done:,} files", flush=True)
+
+    _, words = backfill(batch_size=5000, fresh=True, progress=progress)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE TABLE junefs_fileword")
+    return {
+        "word_index_rows": words,
+        "word_index_seconds": round(time.monotonic() - started, 1),
+    }
 
 
 def pages(rows: int) -> dict[str, str]:
@@ -245,6 +282,10 @@ def pages(rows: int) -> dict[str, str]:
         "filtered page": "/?type=image&orient=landscape&min_width=1920&days=730",
         "deep keyset page": f"/?after={deep}",
         "search (word)": "/?q=sunset",
+        "search (prefix)": "/?q=su",
+        "search (two words)": "/?q=sunset+beach",
+        "search (word), by name": "/?q=sunset&sort=name",
+        "search (word), random": "/?q=sunset&sort=random&seed=12345",
         "search (syntax)": "/?q=ext:png+width:>=2000+date:2023..",
         "random sort": "/?sort=random&seed=12345",
         "random sort, deep": f"/?sort=random&seed=12345&after={random_deep}",
@@ -460,6 +501,9 @@ def warm(rows: int) -> None:
     with connection.cursor() as cursor:
         for index in ("PRIMARY", "file_date", "file_channel_date", "file_shuffle", "file_name"):
             cursor.execute(f"SELECT COUNT(*) FROM junefs_file FORCE INDEX ({index})")  # noqa: S608
+            cursor.fetchall()
+        for index in ("fileword_word_date", "fileword_file_word"):
+            cursor.execute(f"SELECT COUNT(*) FROM junefs_fileword FORCE INDEX ({index})")  # noqa: S608
             cursor.fetchall()
 
 
