@@ -91,7 +91,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     from junefs.models import File
     from sequenzia.ads.models import Display, DisplayProfile, DisplayRound
     from sequenzia.ads.pairing import approve, claim, start
-    from sequenzia.ads.pool import pool_for, request_as
+    from sequenzia.ads.pool import pool_for, request_as, screen_pool
     from sequenzia.ads.selection import choose_next, record_shown
 
     warm(args.rows)
@@ -118,7 +118,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         pool_size = pool_for(request, profile).count()
 
         def pick(display: Display = display, request: Any = request) -> None:
-            found = choose_next(display, pool_for(request, display.profile))
+            found = choose_next(display, screen_pool(request, display.profile))
             assert found is not None
             record_shown(display, found.file)
 
@@ -146,14 +146,14 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             flush=True,
         )
         with connection.cursor() as cursor:
-            sql = str(
+            sql, params = (
                 pool_for(request, profile)
                 .filter(shuffle__gte=2**30)
                 .only("id")
                 .order_by("shuffle", "id")[:1]
-                .query
+                .query.sql_with_params()
             )
-            cursor.execute("EXPLAIN " + sql)
+            cursor.execute("EXPLAIN " + sql, params)
             names = [c[0] for c in cursor.description]
             cases[label]["explain"] = [
                 {

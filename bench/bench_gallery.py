@@ -21,6 +21,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(args: argparse.Namespace) -> dict[str, object]:
+    return run_on_gallery_database(args, "bench.gallery_work", "gallery")
+
+
+def run_on_gallery_database(args: argparse.Namespace, module: str, name: str) -> dict[str, object]:
+    """Run ``module`` in a child process on the million-file MariaDB database.
+
+    Shared by the benchmarks that need the gallery's seed (gallery, ads):
+    the child gets its own Django settings (that database, Redis for the
+    cache and sessions under its own prefix) and writes its figures to
+    ``bench/out/<name>.result.json``.
+    """
     import socket
 
     try:
@@ -41,16 +52,16 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         "PYTHONWARNINGS": "ignore::UserWarning",
         # Production-like: Redis for the cache and sessions, under its own prefix.
         "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
-        "INSTANCE_PREFIX": "bench-gallery",
+        "INSTANCE_PREFIX": f"bench-{name}",
         "CELERY_BROKER_URL": "memory://",
     }
-    out = ROOT / "bench" / "out" / "gallery.result.json"
+    out = ROOT / "bench" / "out" / f"{name}.result.json"
     code = subprocess.call(
-        [sys.executable, "-m", "bench.gallery_work", "--rows", str(rows), "--out", str(out)],
+        [sys.executable, "-m", module, "--rows", str(rows), "--out", str(out)],
         cwd=ROOT,
         env=env,
     )
     if code != 0:
-        raise RuntimeError(f"bench.gallery_work exited with {code}")
+        raise RuntimeError(f"{module} exited with {code}")
     figures: dict[str, object] = json.loads(out.read_text())
     return figures

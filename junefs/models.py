@@ -258,6 +258,8 @@ class File(models.Model):
             models.Index(fields=["name", "id"], name="file_name"),
             models.Index(fields=["size", "id"], name="file_size"),
             models.Index(fields=["shuffle", "id"], name="file_shuffle"),
+            # A screen's walk round one folder's files (sequenzia.ads.selection).
+            models.Index(fields=["channel", "shuffle", "id"], name="file_channel_shuffle"),
         ]
 
     def __str__(self) -> str:

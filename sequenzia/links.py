@@ -35,13 +35,15 @@ def rendition_url(file: File, width: int, height: int, fmt: str = "webp") -> str
     The box is bucketed here (each side rounded up to a multiple of 128, see
     :mod:`cds.imaging`), so every client asks for the one canonical URL of a
     rendition. ValueError for a side outside 16..7680 or another format.
-    Only image files have renditions (others answer 404).
+    Only image files have renditions (others answer 404). A rotated file's
+    URL says its rotation (``?r=90``, which CDS ignores), so a browser that
+    cached the unrotated picture asks again.
     """
     box_width, box_height = bucket_box(width, height)
-    return f"/cds/r/{file.pk}/{box_width}x{box_height}.{check_format(fmt).ext}"
+    url = f"/cds/r/{file.pk}/{box_width}x{box_height}.{check_format(fmt).ext}"
+    return f"{url}?r={file.rotation}" if file.rotation else url
 
 
 def share_url(file: File) -> str:
     """The file page, absolute (people who can read the folder can open it)."""
     return settings.SITE_URL + reverse("file", args=[file.pk])
-

@@ -107,6 +107,18 @@ class HiddenFolder(models.Model):
     def __str__(self) -> str:
         return f"{self.user} hides {self.channel}"
 
+    @staticmethod
+    def ids_for(user_id: int, version: int) -> frozenset[int]:
+        """The folders ``user_id`` hid, cached per access version (hiding bumps it)."""
+        from authware import access
+
+        return access.versioned(
+            f"sequenzia:hidden:{user_id}:{version}",
+            lambda: frozenset(
+                HiddenFolder.objects.filter(user_id=user_id).values_list("channel_id", flat=True)
+            ),
+        )
+
 
 class Flag(models.Model):
     """A report that a file needs a moderator (janitors and up raise and review them)."""

@@ -35,6 +35,7 @@ from sequenzia.ads.fit import clamp_screen
 from sequenzia.ads.items import describe
 from sequenzia.ads.models import Display
 from sequenzia.ads.pool import request_as
+from sequenzia.ads.selection import set_current
 
 ACTIONS = ("next", "prev", "pause", "play", "info", "show")
 
@@ -167,6 +168,8 @@ class ScreenConsumer(JsonWebsocketConsumer):  # type: ignore[misc]
         return token
 
     def _display(self) -> Display | None:
+        if self.display_id is None:
+            return None
         return Display.objects.select_related("profile", "owner").filter(pk=self.display_id).first()
 
     def _showing(self, content: dict[str, Any]) -> None:
@@ -183,6 +186,8 @@ class ScreenConsumer(JsonWebsocketConsumer):  # type: ignore[misc]
         except Http404:
             return  # a screen can only report what it may read
         paused = bool(content.get("paused"))
+        if file.pk != display.current_id:
+            set_current(display, file)
         _send(mirror_group(display.pk), {"type": "ads.mirror", "file": file.pk})
         _send(
             remote_group(display.pk),

@@ -128,7 +128,8 @@ def claim(secret: str) -> Claim:
     now = timezone.now()
     if pairing.approved_at is None:
         return Claim("expired" if pairing.expires_at <= now else "pending")
-    if pairing.display is None:
+    display_id = pairing.display_id
+    if display_id is None:
         return Claim("unknown")  # the display was deleted before the TV came back
     with transaction.atomic():
         # Exactly one claim wins: the conditional update changes one row once.
@@ -137,7 +138,7 @@ def claim(secret: str) -> Claim:
             != 1
         ):
             return Claim("unknown")
-        display = Display.objects.select_related("profile", "owner").get(pk=pairing.display_id)
+        display = Display.objects.select_related("profile", "owner").get(pk=display_id)
         token, raw = issue_token(
             display.owner, f"screen: {display.name}"[:100], kind=Token.Kind.DEVICE
         )

@@ -20,6 +20,7 @@ from authware import access
 from authware.models import Token, User
 from junefs.models import File
 from sequenzia.ads.models import Display, DisplayProfile
+from sequenzia.ads.selection import Pool
 from sequenzia.models import HiddenFolder
 from sequenzia.query import GalleryQuery, QueryError, filter_files, query_folder_ids
 
@@ -46,10 +47,9 @@ def request_as(user: User | None, token: Token | None = None) -> HttpRequest:
     return request
 
 
-def owner_hidden(profile: DisplayProfile) -> set[int]:
-    return set(
-        HiddenFolder.objects.filter(user_id=profile.owner_id).values_list("channel_id", flat=True)
-    )
+def owner_hidden(profile: DisplayProfile) -> frozenset[int]:
+    """The folders the profile's owner hid (kept out of a profile without folders)."""
+    return HiddenFolder.ids_for(profile.owner_id, access.access_version())
 
 
 def pool_for(request: HttpRequest, profile: DisplayProfile) -> QuerySet[File]:
@@ -65,6 +65,16 @@ def pool_for(request: HttpRequest, profile: DisplayProfile) -> QuerySet[File]:
         width__gt=0,
         height__gt=0,
     )
+
+
+def screen_pool(request: HttpRequest, profile: DisplayProfile) -> Pool:
+    """The pool for choosing (:mod:`sequenzia.ads.selection`): its files and its folders."""
+    try:
+        query = parse_profile_query(profile.query)
+    except QueryError:
+        return Pool(File.objects.none(), frozenset())
+    folders = query_folder_ids(request, query, hidden=owner_hidden(profile))
+    return Pool(pool_for(request, profile), frozenset(folders))
 
 
 def profile_folder_ids(profile: DisplayProfile) -> set[int]:

@@ -55,13 +55,7 @@ def hidden_ids(request: HttpRequest) -> frozenset[int]:
     """Folders the user hid; cached per access version (hiding bumps it)."""
     cached: frozenset[int] | None = getattr(request, "_hidden_ids", None)
     if cached is None:
-        user_id = me(request).pk
-        cached = access.versioned(
-            f"sequenzia:hidden:{user_id}:{access.request_version(request)}",
-            lambda: frozenset(
-                HiddenFolder.objects.filter(user_id=user_id).values_list("channel_id", flat=True)
-            ),
-        )
+        cached = HiddenFolder.ids_for(me(request).pk, access.request_version(request))
         request._hidden_ids = cached  # type: ignore[attr-defined]
     return cached
 

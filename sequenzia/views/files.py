@@ -15,6 +15,7 @@ from junefs.errors import JuneFSError
 from junefs.models import File
 from junefs.operations import delete_file, move_file, rename_file
 from sequenzia import links
+from sequenzia.ads.models import Display
 from sequenzia.models import Album, Favourite, Flag
 from sequenzia.query import GalleryQuery, QueryError, filter_files, neighbours
 from sequenzia.views.common import (
@@ -67,6 +68,9 @@ def file_page(request: HttpRequest, file_id: int) -> HttpResponse:
             "can_flag": access.has_rank(request, User.Rank.JANITOR),
             "move_targets": access.channels_for(request, "write").exclude(pk=file.channel_id),
             "albums": Album.objects.filter(owner_id=me(request).pk).only("id", "name"),
+            "screens": Display.objects.filter(owner_id=me(request).pk, api_token__isnull=True)
+            .exclude(token__revoked_at__isnull=False)
+            .only("id", "name"),
             "sidebar": sidebar(request),
         },
     )

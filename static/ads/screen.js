@@ -61,14 +61,14 @@
 
   class Unpaired extends Error {}
 
-  async function api(path, method) {
+  async function api(path, method, extra) {
     const headers = { Accept: "application/json" };
     if (token) headers.Authorization = "Bearer " + token;
     else if (method === "POST") headers["X-CSRFToken"] = root.dataset.csrf;
     const controller = new AbortController();
     const timeout = setTimeout(() => controller.abort(), 20000);
     try {
-      const params = query();
+      const params = query(extra);
       const url = method === "POST" ? path : path + "?" + params;
       const response = await fetch(url, {
         method: method || "GET",
@@ -130,6 +130,7 @@
       }
       overlays();
       report();
+      preloadSoon();
       return true;
     } finally {
       busy = false;
@@ -177,6 +178,16 @@
   }
 
   // --- moving on ---------------------------------------------------------------------
+  //
+  // Soon after an image goes up (once a crossfade has finished), the next one is
+  // asked for and decoded off screen (`ready`); when the interval is over it
+  // goes up at once. A mirrored screen takes its images from the other screen's
+  // socket messages, and asks the server itself only while its socket is down.
+
+  let ready = null;       // {item, image}: decoded off screen, waiting for its turn
+  let preloading = null;  // the preload under way
+  let preloadTimer = 0;
+  let socketReady = false;
 
   function schedule(delay) {
     clearTimeout(advanceTimer);
@@ -184,26 +195,61 @@
     advanceTimer = setTimeout(advance, delay);
   }
 
+  function fading() {
+    return settings && settings.transition === "crossfade" ? 1300 : 0;
+  }
+
+  function preloadSoon() {
+    clearTimeout(preloadTimer);
+    preloadTimer = setTimeout(() => preload().catch((problem) => {
+      if (problem instanceof Unpaired) unpaired();  // else the next advance retries
+    }), fading());
+  }
+
+  function preload() {
+    if (ready || (follows && socketReady)) return Promise.resolve();
+    if (!preloading) {
+      const extra = shownItem ? { showing: String(shownItem.id) } : {};
+      preloading = (async () => {
+        try {
+          const answer = await api(API + "next", "POST", extra);
+          if (!answer.item) {
+            note(answer.detail || "Nothing to show", true);
+            return;
+          }
+          if (answer.mirror && shownItem && answer.item.id === shownItem.id) return;
+          const image = new Image();
+          image.src = answer.item.image;
+          if (image.decode) await image.decode();
+          ready = { item: answer.item, image };
+          root.dataset.ready = String(answer.item.id);  // decoded, waiting for its turn
+        } finally {
+          preloading = null;
+        }
+      })();
+    }
+    return preloading;
+  }
+
   async function advance() {
     if (paused) return;
     try {
       if (position < history.length - 1) {
         await goTo(position + 1);  // after going back, forward walks the history first
-      } else {
-        const answer = await api(API + "next", "POST");
-        if (answer.item) {
-          if (!shownItem || answer.item.id !== shownItem.id || !answer.mirror) {
-            await present(answer.item, true);
-          }
-          note("");
-        } else {
-          note(answer.detail || "Nothing to show", true);
+      } else if (!(follows && socketReady)) {
+        if (!ready) await preload();
+        if (ready) {
+          const next = ready;
+          ready = null;
+          delete root.dataset.ready;
+          if (await present(next.item, true)) note("");
         }
       }
       failures = 0;
       schedule(settings.interval_ms);
     } catch (problem) {
       if (problem instanceof Unpaired) return unpaired();
+      ready = null;
       failures += 1;
       note("Offline — retrying", true);
       schedule(Math.min(60000, 1000 * 2 ** Math.min(failures, 6)));
@@ -290,12 +336,13 @@
     socket.onmessage = (event) => {
       let message;
       try { message = JSON.parse(event.data); } catch (e) { return; }
-      if (message.type === "ready") { socketFailures = 0; report(); }
+      if (message.type === "ready") { socketFailures = 0; socketReady = true; report(); }
       else if (message.type === "command") command(message);
       else if (message.type === "mirror" && message.item) showItem(message.item);
     };
     socket.onclose = (event) => {
       socket = null;
+      socketReady = false;
       if (event.code === 4401 || event.code === 4403) return;  // not allowed: HTTP will tell
       socketFailures += 1;
       clearTimeout(socketTimer);

@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from authware.models import Grant
 from junefs.models import Channel, File
 from sequenzia.ads import pairing
 from sequenzia.ads.models import Display, DisplayProfile
+from sequenzia.ads.views.pairing import pairing_count_key
 from tests.factories import ingest_bytes, jpeg_bytes, make_channel
 from tests.web.conftest import World, build_world, fast_passwords
 
@@ -73,6 +75,13 @@ def build_screen_world(count: int = 12, *, photo: bool = False) -> ScreenWorld:
     display, token = pair_display(world.bob, profile)
     display.profile = profile  # one object, so tests that edit the profile edit the display's
     return ScreenWorld(world, folder, images, profile, display, token)
+
+
+@pytest.fixture(autouse=True)
+def fresh_pairing_counts() -> None:
+    """Pairings per address are counted in the cache, which (Redis) outlives test databases."""
+    for address in ("127.0.0.1", "192.0.2.7", "192.0.2.8"):
+        cache.delete(pairing_count_key(address))
 
 
 @pytest.fixture

@@ -8,10 +8,9 @@ server does after a crash.
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
-from tests.cds.servers import server_env, stop, wait_for
+from tests.cds.servers import server_env, stop, uvicorn_command, wait_for
 from tests.processes import ROOT, free_port
 
 
@@ -26,21 +25,7 @@ class SiteServer:
     def start(self) -> None:
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "sequenzia.asgi:application",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.port),
-                    "--lifespan",
-                    "off",
-                    "--no-access-log",
-                    "--log-level",
-                    "warning",
-                ],
+                uvicorn_command(self.port),
                 cwd=ROOT,
                 env=self.env,
                 stdout=out,

@@ -10,8 +10,24 @@ from django.test import Client
 from authware.tokens import issue_token, revoke_token
 from sequenzia.ads.models import Display, DisplayHistory, DisplayProfile
 from tests.ads.conftest import ScreenWorld, make_images, pair_display
+from tests.cds.helpers import body as body_of
 
 pytestmark = pytest.mark.django_db
+
+
+def profile_form(**fields: object) -> dict[str, object]:
+    """What the profile form posts, with these fields changed."""
+    return {
+        "interval_seconds": 5,
+        "transition": "cut",
+        "fit": "auto",
+        "night_mode": "off",
+        "night_start": "22:00",
+        "night_end": "07:00",
+        "dim_percent": 50,
+        "repeat_days": 0,
+        **fields,
+    }
 
 
 def bob_client(screens: ScreenWorld) -> Client:
@@ -26,9 +42,11 @@ def test_a_paired_tv_gets_its_settings_and_images(screens: ScreenWorld) -> None:
     assert state["display"]["id"] == screens.display.pk
     assert state["profile"]["interval_ms"] == 500 and state["current"] is None
     ids = set()
+    showing: dict[str, object] = {}
     for _ in range(len(screens.images)):
-        item = tv.post("/ads/api/next", {"w": 3840, "h": 2160}).json()["item"]
+        item = tv.post("/ads/api/next", {"w": 3840, "h": 2160, **showing}).json()["item"]
         ids.add(item["id"])
+        showing = {"showing": item["id"]}  # as the screen says when it asks for the next
         # A signed rendition sized for the screen, never the original.
         url = urlsplit(item["image"])
         assert url.path.startswith(f"/cds/r/{item['id']}/")
@@ -36,8 +54,14 @@ def test_a_paired_tv_gets_its_settings_and_images(screens: ScreenWorld) -> None:
         assert item["page"].endswith(f"/f/{item['id']}/") and item["fit"] in ("cover", "contain")
     assert ids == {f.pk for f in screens.images}
     assert DisplayHistory.objects.filter(display=screens.display).count() == len(ids)
+    # The current image is what the screen said it shows, not what it was handed last.
     again = tv.get("/ads/api/display").json()
-    assert again["current"]["id"] == item["id"]  # a reload shows where it was
+    assert again["current"]["id"] != item["id"]
+    tv.post("/ads/api/next", {"showing": item["id"]})
+    assert tv.get("/ads/api/display").json()["current"]["id"] == item["id"]
+    # It cannot claim to show what it may not read.
+    tv.post("/ads/api/next", {"showing": screens.world.files["secret"].pk})
+    assert Display.objects.get(pk=screens.display.pk).current_id == item["id"]
     display = Display.objects.get(pk=screens.display.pk)
     assert (display.screen_width, display.screen_height) == (3840, 2160)
 
@@ -94,6 +118,7 @@ def test_a_mirrored_display_shows_what_the_other_shows(screens: ScreenWorld) -> 
     follower.follow = screens.display
     follower.save()
     leader_item = screens.tv.post("/ads/api/next").json()["item"]
+    screens.tv.post("/ads/api/next", {"showing": leader_item["id"]})  # it is up now
     other = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
     for _ in range(2):
         answer = other.post("/ads/api/next").json()
@@ -136,19 +161,7 @@ def test_the_token_follows_the_profile_when_it_changes(screens: ScreenWorld) -> 
     shared = screens.world.folders["shared"].pk
     response = bob.post(
         f"/ads/profiles/{screens.profile.pk}/",
-        {
-            "name": "Screens",
-            "query": f"folder={shared}",
-            "interval_seconds": 5,
-            "transition": "cut",
-            "fit": "auto",
-            "night_mode": "off",
-            "night_start": "22:00",
-            "night_end": "07:00",
-            "dim_percent": 50,
-            "repeat_days": 0,
-            "avoid_repeats": "on",
-        },
+        profile_form(name="Screens", query=f"folder={shared}", avoid_repeats="on"),
     )
     assert response.status_code == 302, response.content
     token = screens.display.token
@@ -162,21 +175,7 @@ def test_the_token_follows_the_profile_when_it_changes(screens: ScreenWorld) -> 
 
 def test_the_profile_form_refuses_a_bad_query(screens: ScreenWorld) -> None:
     bob = bob_client(screens)
-    response = bob.post(
-        "/ads/profiles/new/",
-        {
-            "name": "Bad",
-            "query": "min_width=abc",
-            "interval_seconds": 10,
-            "transition": "cut",
-            "fit": "auto",
-            "night_mode": "off",
-            "night_start": "22:00",
-            "night_end": "07:00",
-            "dim_percent": 50,
-            "repeat_days": 0,
-        },
-    )
+    response = bob.post("/ads/profiles/new/", profile_form(name="Bad", query="min_width=abc"))
     assert response.status_code == 200
     assert b"not a whole number" in response.content
     assert not DisplayProfile.objects.filter(name="Bad").exists()
@@ -207,7 +206,7 @@ def test_dws_returns_a_wallpaper_sized_for_the_screen(screens: ScreenWorld) -> N
     as_jpeg = desktop.get("/dws/next", {"w": 320, "h": 180, "redirect": 1, "format": "jpg"})
     image = Client().get(as_jpeg["Location"])
     assert image.status_code == 200 and image["Content-Type"] == "image/jpeg"
-    assert image.content[:3] == b"\xff\xd8\xff"  # a JPEG, whatever the header says
+    assert body_of(image)[:3] == b"\xff\xd8\xff"  # a JPEG, whatever the header says
     assert desktop.get("/dws/next", {"w": 320, "h": 180, "format": "gif"}).status_code == 400
     # Portrait phones get portrait images; none of these cover a tall 4K phone.
     tall = desktop.get("/dws/next", {"w": 40, "h": 60}).json()
@@ -222,3 +221,39 @@ def test_dws_needs_a_token_and_a_size(screens: ScreenWorld) -> None:
     api = Client(HTTP_AUTHORIZATION=f"Bearer {screens.world.tokens['api']}")
     assert api.get("/dws/next", {"w": "abc", "h": 100}).status_code == 400
     assert api.get("/dws/next", {"w": 100, "h": 100, "profile": "nope"}).status_code == 404
+
+
+def test_the_file_page_offers_the_owners_screens(screens: ScreenWorld) -> None:
+    bob = bob_client(screens)
+    image = screens.images[0]
+    page = bob.get(f"/f/{image.pk}/")
+    assert b"Show on TV" in page.content
+    sent = bob.post(
+        f"/ads/displays/{screens.display.pk}/command/",
+        {"action": "show", "file": image.pk, "next": f"/f/{image.pk}/"},
+    )
+    assert sent.status_code == 302 and sent["Location"] == f"/f/{image.pk}/"
+    # An image the screen may not show is refused with a reason, not sent.
+    refused = bob.post(
+        f"/ads/displays/{screens.display.pk}/command/",
+        {"action": "show", "file": screens.world.files["shared"].pk},
+        HTTP_ACCEPT="application/json",
+    )
+    assert refused.status_code == 404 and "may show" in refused.json()["detail"]
+    revoke_token(screens.display.token)
+    assert b"Show on TV" not in bob.get(f"/f/{image.pk}/").content
+    charlie = Client()
+    charlie.force_login(screens.world.charlie)
+    assert charlie.get(f"/f/{screens.world.files['upload'].pk}/").status_code == 404
+
+
+def test_a_rotated_image_gets_a_new_url(screens: ScreenWorld) -> None:
+    """Browsers keep renditions for a day: a rotation must change the URL they ask for."""
+    image = screens.images[0]
+    before = screens.tv.get(f"/ads/api/item/{image.pk}").json()["item"]
+    image.rotation = 90
+    image.save(update_fields=["rotation"])
+    after = screens.tv.get(f"/ads/api/item/{image.pk}").json()["item"]
+    assert "r=90" in after["image"] and "r=" not in before["image"]
+    assert (after["width"], after["height"]) == (before["height"], before["width"])
+    assert Client().get(after["image"]).status_code == 200  # still signed as a whole

@@ -168,3 +168,37 @@ def test_choosing_never_sorts_the_table_randomly(screens: ScreenWorld) -> None:
         for sql in selects:
             assert "RAND" not in sql.upper() and "RANDOM()" not in sql.upper()
             assert "LIMIT 1" in sql.upper() and "ORDER BY" in sql.upper()
+
+
+def test_every_walk_finds_the_same_next_image(screens: ScreenWorld) -> None:
+    """The walk per folder, the walk of the whole circle (both with MariaDB's index
+    hints) and a plain ordered query agree on the next file after any point."""
+    from sequenzia.ads.pool import screen_pool
+    from sequenzia.ads.selection import Pool, _first
+
+    make_images(screens.world.folders["shared"], 6, start=300)
+    bob = screens.world.bob
+    screens.profile.query = ""  # every folder bob reads: several, of several sizes
+    pool = screen_pool(request_as(bob), screens.profile)
+    assert pool.folders is not None and len(pool.folders) >= 3
+    circle = Pool(pool.files, None)
+    keys = sorted(pool.files.values_list("shuffle", "id"))
+    points = [(0, 0), *keys, (keys[-1][0] + 1, 0)]
+    for key, pk in points:
+        plain = (
+            pool.files.filter(shuffle__gte=key)
+            .exclude(shuffle=key, id__lte=pk)
+            .order_by("shuffle", "id")
+            .first()
+        )
+        want = plain.pk if plain else None
+        for walk in (pool, circle):
+            got = _first(walk, after=(key, pk))
+            assert (got.pk if got else None) == want, (key, pk, walk.folders)
+        below = _first(pool, lowest=key, below=key + 2**20)
+        expect = (
+            pool.files.filter(shuffle__gte=key, shuffle__lt=key + 2**20)
+            .order_by("shuffle", "id")
+            .first()
+        )
+        assert (below.pk if below else None) == (expect.pk if expect else None)

@@ -64,27 +64,32 @@ def stop(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
+def uvicorn_command(port: int) -> list[str]:
+    """The site's ASGI application under uvicorn on a loopback port, as ``make run`` serves."""
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "sequenzia.asgi:application",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--lifespan",
+        "off",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+
+
 @contextmanager
 def cds_server(log: Path, **env: str) -> Iterator[str]:
     """The ASGI application under uvicorn on a free loopback port; yields its base URL."""
     port = free_port()
     with log.open("ab") as out:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "sequenzia.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--lifespan",
-                "off",
-                "--no-access-log",
-                "--log-level",
-                "warning",
-            ],
+            uvicorn_command(port),
             cwd=ROOT,
             env=server_env(**env),
             stdout=out,

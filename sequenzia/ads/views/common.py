@@ -38,7 +38,7 @@ def csrf_unless_token(view: V) -> V:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if access.token_of(request) is None:
             refusal = CsrfViewMiddleware(lambda r: HttpResponse()).process_view(
-                request, None, (), {}
+                request, view, args, kwargs
             )
             if refusal is not None:
                 return refusal

@@ -4,10 +4,11 @@ For desktops and phones, with an API or device token (``Authorization:
 Bearer``). The answer is JSON — a signed image URL sized for that screen,
 the file page, its colour and name — or, with ``redirect=1``, a redirect to
 the image itself, so ``curl -L`` or a phone automation gets the picture in
-one call; ``format=jpg`` for setters that cannot read WebP. The screen's size decides the orientation and the least size of
-the images (one that covers it scaled up by at most ``DWS_MAX_UPSCALE``);
-the profile's folders and filters, and its no-repeat rounds, are ADS's. Each
-token has its own history per profile (a display of its own).
+one call; ``format=jpg`` for setters that cannot read WebP. The screen's
+size decides the orientation and the least size of the images (one that
+covers it scaled up by at most ``DWS_MAX_UPSCALE``); the profile's folders
+and filters, and its no-repeat rounds, are ADS's. Each token has its own
+history per profile (a display of its own).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from authware.models import Token
 from sequenzia.ads.fit import clamp_screen, wallpaper_limits
 from sequenzia.ads.items import describe
 from sequenzia.ads.models import Display, DisplayProfile
-from sequenzia.ads.pool import pool_for
+from sequenzia.ads.pool import screen_pool
 from sequenzia.ads.selection import choose_next, record_shown
 from sequenzia.ads.views.common import int_param, json_error
 
@@ -67,9 +68,9 @@ def _profile_and_display(
 def next_wallpaper(request: HttpRequest) -> HttpResponse:
     token = access.token_of(request)
     if token is None:
-        response = json_error(401, f"send a token: Authorization: Bearer … ({DOCS})")
-        response["WWW-Authenticate"] = 'Bearer realm="sequenzia"'
-        return response
+        refusal = json_error(401, f"send a token: Authorization: Bearer … ({DOCS})")
+        refusal["WWW-Authenticate"] = 'Bearer realm="sequenzia"'
+        return refusal
     fmt = request.GET.get("format", "webp")
     if fmt not in ("webp", "jpg"):
         return json_error(400, "format is webp (the default) or jpg")
@@ -82,13 +83,13 @@ def next_wallpaper(request: HttpRequest) -> HttpResponse:
         return json_error(404, problem)
     screen = clamp_screen(width, height)
     limits = wallpaper_limits(screen, settings.DWS_MAX_UPSCALE)
-    pool = pool_for(request, profile).filter(
+    pool = screen_pool(request, profile).narrowed(
         width__gte=limits["min_width"], height__gte=limits["min_height"]
     )
     if limits["orient"] == "landscape":
-        pool = pool.filter(width__gt=F("height"))
+        pool = pool.narrowed(width__gt=F("height"))
     elif limits["orient"] == "portrait":
-        pool = pool.filter(width__lt=F("height"))
+        pool = pool.narrowed(width__lt=F("height"))
     pick = choose_next(display, pool, local_minutes=int_param(request, "minutes", low=0, high=1439))
     if pick is None:
         return json_error(404, f"no image of “{profile.name}” fits a {width}x{height} screen")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,8 +22,8 @@ from sequenzia.ads.fit import clamp_screen
 from sequenzia.ads.items import describe
 from sequenzia.ads.live import screen_item
 from sequenzia.ads.models import Display, DisplayProfile
-from sequenzia.ads.pool import pool_for, sync_token_scope
-from sequenzia.ads.selection import choose_next, record_shown
+from sequenzia.ads.pool import screen_pool, sync_token_scope
+from sequenzia.ads.selection import choose_next, record_pick, set_current
 from sequenzia.ads.views.common import display_for, int_param, json_error, screen_api
 
 MAX_SIDE = 16384
@@ -115,6 +115,18 @@ def api_display(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _report_showing(request: HttpRequest, display: Display) -> None:
+    """The screen says what it shows (``showing=id``): its current image, if it may read it."""
+    file_id = int_param(request, "showing", low=1, high=2**63 - 1)
+    if file_id is None or file_id == display.current_id:
+        return
+    try:
+        file = access.get_file_for(request, file_id)
+    except Http404:
+        return
+    set_current(display, file)
+
+
 @require_POST
 @screen_api
 def api_next(request: HttpRequest) -> HttpResponse:
@@ -127,13 +139,15 @@ def api_next(request: HttpRequest) -> HttpResponse:
         item = _item(request, display, display.follow.current_id)
         if item is not None:
             return JsonResponse({"item": item, "mirror": True})
+    _report_showing(request, display)
     minutes = int_param(request, "minutes", low=0, high=1439)
-    pick = choose_next(display, pool_for(request, display.profile), local_minutes=minutes)
+    pick = choose_next(display, screen_pool(request, display.profile), local_minutes=minutes)
     if pick is None:
         return JsonResponse(
             {"item": None, "detail": "Nothing to show: this profile matches no image you can read."}
         )
-    record_shown(display, pick.file)
+    # Handed over now; it shows when its turn comes (the screen reports it then).
+    record_pick(display, pick.file)
     profile = display.profile
     item = describe(
         request, pick.file, fit_preference=profile.fit, screen=screen_size, qr=profile.show_qr
