@@ -283,7 +283,7 @@ def test_the_migration_and_the_command_backfill(channel: Channel) -> None:
 
     files = [make_file(channel, f"m{i}.jpg", i) for i in range(3)]
     FileWord.objects.all().delete()
-    migration = import_module("junefs.migrations.0005_fileword_backfill")
+    migration = import_module("junefs.migrations.0006_fileword_backfill")
     migration.index_existing_files(apps, None)
     assert_in_step(*files)
     FileWord.objects.all().delete()

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('junefs', '0003_gallery_sorts'),
+        ('junefs', '0004_file_channel_shuffle'),
     ]
 
     operations = [

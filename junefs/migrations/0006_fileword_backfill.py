@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("junefs", "0004_fileword"),
+        ("junefs", "0005_fileword"),
     ]
 
     operations = [
