@@ -338,12 +338,22 @@ def shorten(sql: str) -> str:
     import re
 
     sql = re.sub(r"^SELECT .*? FROM", "SELECT … FROM", sql, count=1)
+    sql = sql.replace("\U0010ffff", "\\U0010ffff")  # the top of a prefix range, made visible
     sql = re.sub(
         r"IN \(((?:\d+, ){8,}\d+)\)",
         lambda m: f"IN (…{m.group(1).count(',') + 1} ids…)",
         sql,
     )
     return sql
+
+
+def _main_query(sql: str) -> bool:
+    """A page's query, a word-index scan in date order, or a page's check by id."""
+    if sql.startswith("SELECT `junefs_fileword`.`created_at`") and "ORDER BY" in sql:
+        return True
+    if "FROM `junefs_file`" not in sql:
+        return False
+    return "LIMIT" in sql or ("`junefs_file`.`id` IN (" in sql and "ORDER BY" not in sql)
 
 
 def explain(urls: dict[str, str], who: str) -> str:
@@ -359,11 +369,7 @@ def explain(urls: dict[str, str], who: str) -> str:
     for label, url in urls.items():
         with CaptureQueriesContext(connection) as ctx:
             client.get(url)
-        main = [
-            q["sql"]
-            for q in ctx.captured_queries
-            if "FROM `junefs_file`" in q["sql"] and "LIMIT" in q["sql"]
-        ]
+        main = [q["sql"] for q in ctx.captured_queries if _main_query(q["sql"])]
         with connection.cursor() as cursor:
             for sql in main:
                 cursor.execute("EXPLAIN " + sql)

@@ -136,9 +136,9 @@ def backfill(
     words_manager: Any = word_model._default_manager
     connection = connections[words_manager.db]
     quote = connection.ops.quote_name
+    column_of = {field.name: str(field.column) for field in word_model._meta.concrete_fields}
     columns = ", ".join(
-        quote(word_model._meta.get_field(name).column)
-        for name in ("word", "file", "channel", "created_at")
+        quote(column_of[name]) for name in ("word", "file", "channel", "created_at")
     )
     table = quote(word_model._meta.db_table)
     # Names from the model, quoted; the values are parameters.

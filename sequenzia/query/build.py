@@ -27,7 +27,7 @@ import base64
 import binascii
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any, cast
 
@@ -87,16 +87,21 @@ def filter_files(
     """Every file matching ``query`` that the requester may read (unordered)."""
     qs = SearchQuerySet.of(access.files_for(request))
     readable = access.channel_ids_for(request)
-    qs, lanes = _restrict_folders(qs, request, query, readable, set(hidden))
-    qs = _apply_filters(qs, query)
+    qs, folders = _restrict_folders(qs, request, query, readable, set(hidden))
+    qs = _narrow(qs, query, fav_user_id)
     positive, negative = words.terms_of(query.terms)
     qs = cast(SearchQuerySet, words.apply_terms(qs, positive, negative))
-    if positive:
-        lane_words = words.plan_lanes(positive, lanes=query.sort == "date")
-        if lane_words == words.NOTHING:
+    if positive and folders.only != ():
+        search = words.plan(positive, folders, date_order=query.sort == "date")
+        if search is words.NOTHING:
             return qs.none()
-        if lane_words:
-            qs.word_lanes = replace(lanes, words=lane_words)
+        qs.word_search = search
+    return qs
+
+
+def _narrow(qs: SearchQuerySet, query: GalleryQuery, fav_user_id: int | None) -> SearchQuerySet:
+    """The query's filters (not its folders, not its words), and the favourites join."""
+    qs = _apply_filters(qs, query)
     if query.sort == "fav":
         # No user: match nothing, but keep the annotations the ordering needs.
         fav_user_id = -1 if fav_user_id is None else fav_user_id
@@ -125,21 +130,21 @@ def _restrict_folders(
     query: GalleryQuery,
     readable: frozenset[int] | None,
     hidden: set[int],
-) -> tuple[SearchQuerySet, words.Lanes]:
-    """The files in the folders asked for, and the same folder rule for word lanes."""
+) -> tuple[SearchQuerySet, words.Folders]:
+    """The files in the folders asked for, and the same folder rule for the word index."""
     folders = [f for f in folders_of(request) if readable is None or f.id in readable]
     everything = {f.id for f in folders}
     wanted = _wanted_folders(folders, query, hidden)
     if not wanted:
-        return qs.none(), words.Lanes((), folders=())
+        return qs.none(), words.Folders(only=())
     if wanted == everything:
-        return qs, words.Lanes((), folders=None if readable is None else tuple(sorted(readable)))
+        return qs, words.Folders(only=None if readable is None else tuple(sorted(readable)))
     excluded = everything - wanted
     if readable is None and len(excluded) < len(wanted):
         # Every folder is readable, so the short list of the rest is exact.
-        lanes = words.Lanes((), not_folders=tuple(sorted(excluded)))
-        return qs.exclude(channel_id__in=sorted(excluded)), lanes
-    return qs.filter(channel_id__in=sorted(wanted)), words.Lanes((), folders=tuple(sorted(wanted)))
+        rule = words.Folders(not_in=tuple(sorted(excluded)))
+        return qs.exclude(channel_id__in=sorted(excluded)), rule
+    return qs.filter(channel_id__in=sorted(wanted)), words.Folders(only=tuple(sorted(wanted)))
 
 
 def _wanted_folders(folders: list[FolderInfo], query: GalleryQuery, hidden: set[int]) -> set[int]:
@@ -228,12 +233,12 @@ def _apply_filters(qs: SearchQuerySet, query: GalleryQuery) -> SearchQuerySet:
 
 
 class SearchQuerySet(FileQuerySet):
-    """Files matching a gallery query; remembers the word lanes a date-ordered page may
-    walk (``word_lanes``, see :mod:`sequenzia.query.words`) through every clone, so
-    ``.only()`` or ``.filter()`` after :func:`filter_files` keep them. The queryset is
-    complete without them: lanes are a faster way to page it, never a filter."""
+    """Files matching a gallery query. With word terms it also knows how to page them
+    (``word_search``, see :mod:`sequenzia.query.words`), through every clone, so
+    ``.only()`` or ``.filter()`` after :func:`filter_files` keep it. The queryset is
+    complete without it: it is a way to find pages, never a filter."""
 
-    word_lanes: words.Lanes | None = None
+    word_search: words.WordSearch | None = None
 
     @classmethod
     def of(cls, qs: QuerySet[File]) -> SearchQuerySet:
@@ -241,7 +246,7 @@ class SearchQuerySet(FileQuerySet):
 
     def _clone(self) -> SearchQuerySet:
         clone = cast(SearchQuerySet, super()._clone())  # type: ignore[misc]
-        clone.word_lanes = self.word_lanes
+        clone.word_search = self.word_search
         return clone
 
 
@@ -317,13 +322,17 @@ def walk(
     descending = spec.descending != (not forward)
     phase, key = start
     order = range(phase, len(spec.phases)) if forward else range(phase, -1, -1)
-    lanes = getattr(qs, "word_lanes", None) if spec.field == "created_at" else None
+    search: words.WordSearch | None = getattr(qs, "word_search", None)
+    if search is not None and search.ids is not None:
+        qs = qs.filter(pk__in=search.ids)  # a rare word: its files, by id
+    lanes = search is not None and bool(search.lanes) and spec.field == "created_at"
     found: list[tuple[int, File]] = []
     for index in order:
         part = qs.filter(spec.phases[index])
         after = key if index == phase else None
-        if lanes is not None:
-            rows = _walk_lanes(part, lanes, after, descending, limit - len(found))
+        if lanes:
+            assert search is not None
+            rows = _walk_lanes(part, search, after, descending, limit - len(found))
         else:
             if after is not None:
                 part = part.filter(_after(spec, after, descending))
@@ -334,31 +343,44 @@ def walk(
     return found
 
 
-#: A lane sorts on its index row's copies of the date and the file id (equal to the file's).
-LANE_SPEC = SortSpec("word_at", "word_file", True, (Q(),))
+#: Lane candidates are checked this many at a time at most: MariaDB reads an IN list up
+#: to 1,000 long (``in_predicate_conversion_threshold``) as index lookups, a longer one
+#: as a table to join, planned less predictably.
+MAX_CHUNK = 1000
+#: Lane candidates looked at without filling a quarter of the page before a broad word
+#: (one that stands for many index words) takes over as the driver.
+LANE_BUDGET = 2000
 
 
 def _walk_lanes(
     qs: QuerySet[File],
-    lanes: words.Lanes,
-    key: tuple[Any, Any] | None,
+    search: words.WordSearch,
+    after: tuple[Any, Any] | None,
     descending: bool,
-    limit: int,
+    need: int,
 ) -> list[File]:
-    """The next ``limit`` files of the date order, merged from one index scan per lane word."""
-    merged: dict[int, File] = {}
-    for word in lanes.words:
-        lane = (
-            qs.annotate(hit=FilteredRelation("words", condition=lanes.condition(word)))
-            .filter(hit__isnull=False)
-            .annotate(word_at=F("hit__created_at"), word_file=F("hit__file_id"))
-        )
-        if key is not None:
-            lane = lane.filter(_after(LANE_SPEC, key, descending))
-        for row in lane.order_by(*_ordering(LANE_SPEC, descending))[:limit]:
-            merged.setdefault(row.pk, row)
-    rows = sorted(merged.values(), key=LANE_SPEC.key_of, reverse=descending)
-    return rows[:limit]
+    """The next ``need`` files of ``qs`` in date order: candidates from the word index's
+    lanes, in that order, checked against ``qs`` a chunk at a time by primary key."""
+    # Lane candidates nearly all match: they have the words, in the right folders.
+    chunk = min(need + 8, MAX_CHUNK)
+    found: list[File] = []
+    looked = 0
+    while True:
+        if looked > LANE_BUDGET and len(found) < need // 4 and (wider := search.spanning()):
+            # The driver's words are common here but rare with a broad word: drive by that.
+            search, chunk, looked = wider, min(need + 8, MAX_CHUNK), 0
+        ids, last = search.lane_keys(after, descending, chunk)
+        looked += chunk
+        checked = {file.pk: file for file in qs.filter(pk__in=ids).order_by()} if ids else {}
+        for file_id in ids:
+            if file_id in checked:
+                found.append(checked[file_id])
+                if len(found) == need:
+                    return found
+        if last is None:
+            return found  # the lanes are done
+        after = last
+        chunk = min(chunk * 4, MAX_CHUNK)
 
 
 @dataclass

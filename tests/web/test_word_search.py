@@ -14,7 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from authware.models import Grant, User
 from junefs.models import Channel, File, FileWord, random_key
 from junefs.words import index_words, query_words
-from sequenzia.query import filter_files, neighbours
+from sequenzia.query import build, filter_files, neighbours
+from sequenzia.query import words as search_words
 from sequenzia.query.words import MAX_LANES
 from tests.factories import make_channel
 from tests.web.conftest import World, client_for
@@ -22,6 +23,17 @@ from tests.web.test_query import all_pages, q, request_for
 
 BASE = datetime(2024, 6, 1, tzinfo=UTC)
 _serial = iter(range(1, 10**6))
+STRATEGIES = ("rare", "common")
+
+
+@pytest.fixture(params=STRATEGIES)
+def strategy(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test with every word taken as rare (pages read its files by id), then as
+    common (date pages from the index's lanes, in small chunks; others walk the sort)."""
+    if request.param == "common":
+        monkeypatch.setattr(search_words, "RARE", 0)
+        monkeypatch.setattr(build, "MAX_CHUNK", 5)
+    return str(request.param)
 
 
 def add(channel: Channel, name: str, description: str = "", **fields: Any) -> File:
@@ -108,12 +120,12 @@ def found(library: dict[str, Any], text: str, who: str = "admin", **params: Any)
         ("sun type:image", {"sunset", "sunrise", "secret"}),
     ],
 )
-def test_what_words_find(library: dict[str, Any], text: str, keys: set[str]) -> None:
+def test_what_words_find(library: dict[str, Any], strategy: str, text: str, keys: set[str]) -> None:
     assert found(library, text) == keys
 
 
 @pytest.mark.parametrize("sort", ["date", "name", "size", "random"])
-def test_every_sort_sees_the_same_files(library: dict[str, Any], sort: str) -> None:
+def test_every_sort_sees_the_same_files(library: dict[str, Any], strategy: str, sort: str) -> None:
     assert found(library, "sun", sort=sort, seed="5") == {"sunset", "sunrise", "sunday", "secret"}
     assert found(library, "zzz", sort=sort, seed="5") == set()
     assert found(library, "sun -beach", sort=sort, seed="5", order="asc") == {
@@ -123,7 +135,9 @@ def test_every_sort_sees_the_same_files(library: dict[str, Any], sort: str) -> N
     }
 
 
-def test_words_never_reveal_a_folder_one_cannot_read(library: dict[str, Any]) -> None:
+def test_words_never_reveal_a_folder_one_cannot_read(
+    library: dict[str, Any], strategy: str
+) -> None:
     assert found(library, "sunset", "member") == {"sunset"}
     assert found(library, "plan", "member") == set()
     assert found(library, "plan", "member", folder=str(library["secret"].pk)) == set()
@@ -203,7 +217,7 @@ ORDER = {
 @pytest.mark.parametrize("text", ["sun", "sunset", "sun beach", "sun -sunset", "-sun", "s", "cat"])
 @pytest.mark.parametrize(("sort", "order"), [("date", "desc"), ("date", "asc"), ("name", "asc")])
 def test_pages_in_order_against_the_rules(
-    many: dict[str, Any], text: str, sort: str, order: str
+    many: dict[str, Any], strategy: str, text: str, sort: str, order: str
 ) -> None:
     request = request_for(many["admin"])
     got = all_pages(request, q(q=text, sort=sort, order=order), size=7)
@@ -216,7 +230,9 @@ def test_pages_in_order_against_the_rules(
 
 
 @pytest.mark.parametrize("who", ["admin", "member"])
-def test_folders_filters_and_random_order_with_words(many: dict[str, Any], who: str) -> None:
+def test_folders_filters_and_random_order_with_words(
+    many: dict[str, Any], strategy: str, who: str
+) -> None:
     request = request_for(many[who])
     folder = many["folders"][1]
     readable = set(File.objects.values_list("channel_id", flat=True).distinct())
@@ -242,7 +258,7 @@ def test_folders_filters_and_random_order_with_words(many: dict[str, Any], who: 
         assert {f.pk for f in got} == expected, params
 
 
-def test_neighbours_walk_the_lanes(many: dict[str, Any]) -> None:
+def test_neighbours_with_words(many: dict[str, Any], strategy: str) -> None:
     request = request_for(many["admin"])
     query = q(q="sun")
     files = all_pages(request, query, size=50)
@@ -251,34 +267,88 @@ def test_neighbours_walk_the_lanes(many: dict[str, Any]) -> None:
         assert neighbours(qs, query, here) == (before, after)
 
 
-def lane_queries(request: Any, text: str) -> list[str]:
+def queries(request: Any, text: str, **params: Any) -> list[str]:
     with CaptureQueriesContext(connection) as ctx:
-        all_pages(request, q(q=text), size=500)
-    sqls = [s["sql"] for s in ctx.captured_queries]
-    return [sql for sql in sqls if "junefs_fileword" in sql.split("WHERE")[0]]
+        all_pages(request, q(q=text, **params), size=7)
+    return [s["sql"].replace("`", '"') for s in ctx.captured_queries]
 
 
-def test_a_date_page_is_driven_from_the_index(many: dict[str, Any]) -> None:
+def test_a_rare_word_reads_its_files_by_id(many: dict[str, Any]) -> None:
+    """Sorted by anything but the date (lanes give that order), a rare word's files
+    are read by id."""
     request = request_for(many["admin"])
-    [page] = [s for s in lane_queries(request, "cat") if "INNER JOIN" in s]
-    assert 'hit."word" = ' in page.replace("`", '"')
-    assert "ORDER BY" in page and "LIMIT" in page
-    # "sun" stands for five words of the index (sun, sunday, sunny, sunset, sunsets): five lanes.
-    assert len([s for s in lane_queries(request, "sun") if "INNER JOIN" in s]) == 5
-    # Two words: the rarer one drives, the other is a filter.
-    [page] = [s for s in lane_queries(request, "sun cat") if "INNER JOIN" in s]
-    assert "cat" in page.split("INNER JOIN")[1].split("WHERE")[0]
+    cat = set(FileWord.objects.filter(word="cat").values_list("file_id", flat=True))
+    pages = [sql for sql in queries(request, "cat", sort="name") if "LIMIT 8" in sql]
+    assert pages and all('"junefs_file"."id" IN (' in sql for sql in pages)
+    assert all(str(min(cat)) in sql for sql in pages)
 
 
-def test_a_prefix_of_many_words_is_a_filter(db: None) -> None:
+def lane_scans(sqls: list[str]) -> list[str]:
+    """Scans of the word index in date order (not the probes that look words up)."""
+    return [
+        sql
+        for sql in sqls
+        if sql.startswith('SELECT "junefs_fileword"."created_at"') and "ORDER BY" in sql
+    ]
+
+
+def test_a_common_word_walks_lanes_on_the_date_order(
+    many: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_words, "RARE", 0)
+    request = request_for(many["admin"])
+    scans = lane_scans(queries(request, "cat"))
+    assert scans and all("JOIN" not in sql and "\"word\" = 'cat'" in sql for sql in scans)
+    # "sun" stands for five words of the index (sun, sunday, sunny, sunset, sunsets).
+    scans = lane_scans(queries(request, "sun"))
+    assert {sql.split('"word" = ')[1].split("'")[1] for sql in scans} == {
+        "sun",
+        "sunday",
+        "sunny",
+        "sunset",
+        "sunsets",
+    }
+    # Another order: candidates come from the sort's own index.
+    assert not lane_scans(queries(request, "sun", sort="name"))
+
+
+def test_a_word_no_file_has_ends_the_query(many: dict[str, Any]) -> None:
+    request = request_for(many["admin"])
+    assert not [sql for sql in queries(request, "sun zzz") if 'FROM "junefs_file"' in sql]
+
+
+def test_a_prefix_of_many_words_has_no_lanes(db: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search_words, "RARE", 0)
     admin = User.objects.create_user("alice", rank=User.Rank.ADMIN)
     folder = make_channel("f")
     for i in range(MAX_LANES + 3):
         add(folder, f"word{chr(97 + i)}.jpg")
     request = request_for(admin)
-    got = all_pages(request, q(q="word"), size=4)
-    assert len(got) == MAX_LANES + 3
-    assert not [s for s in lane_queries(request, "word") if "INNER JOIN" in s]
+    assert len(all_pages(request, q(q="word"), size=4)) == MAX_LANES + 3
+    assert not lane_scans(queries(request, "word"))
+
+
+def test_words_common_apart_but_rare_together(db: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The newest files have the driver's word but not the other: after a budget of lane
+    candidates the broad word (too many index words for lanes) drives, as one range."""
+    monkeypatch.setattr(search_words, "RARE", 0)
+    monkeypatch.setattr(search_words, "MAX_LANES", 2)
+    monkeypatch.setattr(search_words, "STRETCH", 1)
+    monkeypatch.setattr(build, "LANE_BUDGET", 20)
+    monkeypatch.setattr(build, "MAX_CHUNK", 10)
+    admin = User.objects.create_user("alice", rank=User.Rank.ADMIN)
+    folder = make_channel("camera")
+    for day in range(60):  # newest first: 2025 files, then 2023 ones
+        year = 2025 if day < 45 else 2023
+        add(folder, f"IMG_{year}01{day % 28 + 1:02d}_{day:04d}.jpg")
+        add(folder, f"scan_{2023 + day % 3}_{day}.png")
+    request = request_for(admin)
+    with CaptureQueriesContext(connection) as ctx:
+        got = all_pages(request, q(q="img_2023"), size=4)
+    expected = [f for f in File.objects.order_by("-created_at", "-id") if matches(f, "img_2023")]
+    assert [f.pk for f in got] == [f.pk for f in expected] and len(got) == 15
+    spans = [s["sql"] for s in ctx.captured_queries if "'2023\U0010ffff'" in s["sql"]]
+    assert any("ORDER BY" in sql and sql.startswith('SELECT "junefs_fileword"') for sql in spans)
 
 
 def test_the_gallery_page_and_the_api(world: World) -> None:
