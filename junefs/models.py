@@ -20,7 +20,7 @@ from django.db import models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
-from junefs.words import MAX_WORD_LENGTH
+from junefs.words import MAX_WORD_LENGTH, index_words, joined
 
 if TYPE_CHECKING:
     from junefs.backends.base import Locator
@@ -98,6 +98,29 @@ def random_key() -> int:
     return random.getrandbits(31)
 
 
+class BinaryCollation:
+    """A column of normalised words (see :mod:`junefs.words`), compared code point by
+    code point. MariaDB's usual collations would call ``resume`` and ``résumé`` (or
+    ``a`` and ``A``) equal; words are normalised already, so the column compares bytes:
+    equality, uniqueness, LIKE and prefix ranges mean what Python means."""
+
+    def db_parameters(self, connection: BaseDatabaseWrapper) -> dict[str, Any]:
+        params: dict[str, Any] = super().db_parameters(connection)  # type: ignore[misc]
+        if connection.vendor == "mysql":
+            params["collation"] = "utf8mb4_bin"
+        elif connection.vendor == "postgresql":
+            params["collation"] = "C"
+        return params
+
+
+class WordField(BinaryCollation, models.CharField):  # type: ignore[type-arg]
+    """One normalised word."""
+
+
+class WordsField(BinaryCollation, models.TextField):  # type: ignore[type-arg]
+    """Normalised words, each with a space before and after (``" sunset beach "``)."""
+
+
 #: File fields the word index (:class:`FileWord`) copies or is made from.
 WORD_SOURCE_FIELDS = frozenset({"name", "description"})
 WORD_PLACE_FIELDS = frozenset({"channel", "channel_id", "created_at"})
@@ -107,9 +130,10 @@ class FileQuerySet(models.QuerySet["File", "File"]):
     """File rows and their words change together.
 
     ``save()`` (and so ``create``, the admin, every form), ``bulk_create``,
-    ``update`` and ``bulk_update`` keep :class:`FileWord` in step with a
-    file's name, description, folder and date; deletes cascade. Only raw SQL
-    must call :func:`junefs.word_index.reindex_files` itself.
+    ``update`` and ``bulk_update`` keep :class:`FileWord` and
+    ``File.search_words`` in step with a file's name, description, folder and
+    date; deletes cascade. Only raw SQL must call
+    :func:`junefs.word_index.reindex_files` itself.
     """
 
     def bulk_create(
@@ -123,6 +147,9 @@ class FileQuerySet(models.QuerySet["File", "File"]):
     ) -> list[Any]:
         from junefs.word_index import index_new_files
 
+        objs = list(objs)
+        for obj in objs:
+            obj.search_words = joined(index_words(obj.name, obj.description))
         with transaction.atomic(using=self.db, savepoint=False):
             created = super().bulk_create(
                 objs, batch_size, ignore_conflicts, update_conflicts, update_fields, unique_fields
@@ -150,6 +177,11 @@ class FileQuerySet(models.QuerySet["File", "File"]):
         if not (WORD_SOURCE_FIELDS | WORD_PLACE_FIELDS) & set(fields):
             return super().bulk_update(objs, fields, batch_size)
         from junefs.word_index import reindex_files
+
+        if WORD_SOURCE_FIELDS & set(fields):
+            for obj in objs:
+                obj.search_words = joined(index_words(obj.name, obj.description))
+            fields.append("search_words")
 
         with transaction.atomic(using=self.db, savepoint=False):
             changed = super().bulk_update(objs, fields, batch_size)
@@ -236,6 +268,15 @@ class File(models.Model):
         default=random_key,
         help_text="A random key, indexed: random order and random picks without ORDER BY RAND().",
     )
+    search_words = WordsField(
+        default="",
+        db_default="",
+        blank=True,
+        editable=False,
+        help_text="The words of the name and description (junefs.words), space around each: "
+        "a search checks a row with LIKE '% word%', as cheap as a substring and as exact as "
+        "the word index (FileWord). Kept in step with them by save() and File's queryset.",
+    )
 
     objects = FileManager()
 
@@ -279,6 +320,10 @@ class File(models.Model):
         else:
             # Django saves only the loaded fields of a partly loaded instance.
             changed = {f.name for f in self._meta.concrete_fields} - self.get_deferred_fields()
+        if changed is None or changed & WORD_SOURCE_FIELDS:
+            self.search_words = joined(index_words(self.name, self.description))
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "search_words"}
         with transaction.atomic(using=kwargs.get("using"), savepoint=False):
             super().save(*args, **kwargs)
             if changed is None or changed & WORD_SOURCE_FIELDS:
@@ -296,23 +341,6 @@ class File(models.Model):
     def extension(self) -> str:
         _, dot, ext = self.name.rpartition(".")
         return ext.lower() if dot else ""
-
-
-class WordField(models.CharField):  # type: ignore[type-arg]
-    """A normalised word (see :mod:`junefs.words`), compared code point by code point.
-
-    MariaDB's usual collations would call ``resume`` and ``résumé`` (or ``a``
-    and ``A``) equal; a word is normalised already, so the column compares
-    bytes: equality, uniqueness and prefix ranges mean what Python means.
-    """
-
-    def db_parameters(self, connection: BaseDatabaseWrapper) -> dict[str, Any]:
-        params = super().db_parameters(connection)
-        if connection.vendor == "mysql":
-            params["collation"] = "utf8mb4_bin"
-        elif connection.vendor == "postgresql":
-            params["collation"] = "C"
-        return params
 
 
 class FileWord(models.Model):

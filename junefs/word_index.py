@@ -19,7 +19,7 @@ from django.db import connections, transaction
 from django.db.models import Model, Q
 
 from junefs.models import File, FileWord
-from junefs.words import index_words
+from junefs.words import index_words, joined
 
 BATCH = 500
 
@@ -46,7 +46,17 @@ def index_saved_file(file: File, *, new: bool, words: bool = True) -> None:
             )
         )
     elif words:
-        _sync({file.pk: (file.channel_id, file.created_at, file.name, file.description)})
+        _sync(
+            {
+                file.pk: (
+                    file.channel_id,
+                    file.created_at,
+                    file.name,
+                    file.description,
+                    file.search_words,
+                )
+            }
+        )
     else:
         FileWord.objects.filter(file_id=file.pk).filter(
             ~Q(channel_id=file.channel_id) | ~Q(created_at=file.created_at)
@@ -75,18 +85,19 @@ def index_new_files(files: list[File], *, conflicts: bool = False) -> None:
 
 
 def reindex_files(file_ids: Iterable[int]) -> None:
-    """Bring these files' words, folder and date in the index up to date."""
+    """Bring these files' words (index and ``search_words``), folder and date up to date."""
     ids = sorted(set(file_ids))
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
         rows = File.objects.filter(pk__in=chunk).values_list(
-            "pk", "channel_id", "created_at", "name", "description"
+            "pk", "channel_id", "created_at", "name", "description", "search_words"
         )
         _sync({pk: rest for pk, *rest in rows})
 
 
 def _sync(files: dict[int, Any]) -> None:
-    """files: id → (channel_id, created_at, name, description). Changes only what differs."""
+    """files: id → (channel_id, created_at, name, description, search_words).
+    Changes only what differs."""
     have: dict[int, dict[str, tuple[int, int, datetime]]] = defaultdict(dict)
     existing = FileWord.objects.filter(file_id__in=list(files)).values_list(
         "pk", "file_id", "word", "channel_id", "created_at"
@@ -96,9 +107,12 @@ def _sync(files: dict[int, Any]) -> None:
     doomed: list[int] = []
     new: list[FileWord] = []
     moved: list[int] = []
-    for file_id, (channel_id, created_at, name, description) in files.items():
+    texts: dict[int, str] = {}
+    for file_id, (channel_id, created_at, name, description, text) in files.items():
         old = have.get(file_id, {})
         wanted = index_words(name, description)
+        if joined(wanted) != text:
+            texts[file_id] = joined(wanted)
         keep = set(wanted)
         doomed += [pk for word, (pk, _, _) in old.items() if word not in keep]
         new += _rows(FileWord, file_id, channel_id, created_at, (w for w in wanted if w not in old))
@@ -112,23 +126,28 @@ def _sync(files: dict[int, Any]) -> None:
         FileWord.objects.filter(file_id=file_id).update(
             channel_id=channel_id, created_at=created_at
         )
+    for file_id, text in texts.items():
+        File.objects.filter(pk=file_id).update(search_words=text)
 
 
 def backfill(
     file_model: type[Model] = File,
     word_model: type[Model] = FileWord,
     *,
+    words: bool = True,
+    column: bool = True,
     batch_size: int = 2000,
     fresh: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[int, int]:
     """(Re)build every file's words, one batch of files at a time; returns (files, words).
 
-    Takes the models as arguments so a migration can pass its historical ones.
-    Each batch is its own transaction and replaces that batch's words, so a
-    run that stopped half way can simply be run again. ``fresh``: the index
-    is known to be empty (skips the delete). Rows go in as plain multi-row
-    INSERTs: building model instances would cost five times the tokenising.
+    ``words``: the FileWord rows; ``column``: ``File.search_words``. Takes the models
+    as arguments so a migration can pass its historical ones. Each batch is its own
+    transaction and replaces that batch's words, so a run that stopped half way can
+    simply be run again. ``fresh``: the index is known to be empty (skips the delete).
+    Rows go in as plain multi-row INSERTs and UPDATEs: building model instances would
+    cost five times the tokenising.
     """
     files_seen = words_made = 0
     last = 0
@@ -140,33 +159,40 @@ def backfill(
     columns = ", ".join(
         quote(column_of[name]) for name in ("word", "file", "channel", "created_at")
     )
-    table = quote(word_model._meta.db_table)
-    # Names from the model, quoted; the values are parameters.
-    insert = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s)"  # noqa: S608
+    # Names from the models, quoted; the values are parameters.
+    insert = f"INSERT INTO {quote(word_model._meta.db_table)} ({columns}) VALUES (%s, %s, %s, %s)"  # noqa: S608
+    update = (
+        f"UPDATE {quote(file_model._meta.db_table)} "  # noqa: S608
+        f"SET {quote('search_words')} = %s WHERE {quote('id')} = %s"
+    )
     adapt = connection.ops.adapt_datetimefield_value
+    fields = ["pk", "channel_id", "created_at", "name", "description"]
     while True:
         batch = list(
             manager.filter(pk__gt=last)
             .order_by("pk")
-            .values_list("pk", "channel_id", "created_at", "name", "description")[:batch_size]
+            .values_list(*fields, *(["search_words"] if column else []))[:batch_size]
         )
         if not batch:
             return files_seen, words_made
-        rows = [
-            (word, file_id, channel_id, when)
-            for file_id, channel_id, created_at, name, description in batch
-            for when in (adapt(created_at),)
-            for word in index_words(name, description)
-        ]
-        with transaction.atomic(using=connection.alias):
-            if not fresh:
+        rows: list[tuple[Any, ...]] = []
+        texts: list[tuple[str, int]] = []
+        for file_id, channel_id, created_at, name, description, *text in batch:
+            found = index_words(name, description)
+            when = adapt(created_at)
+            rows += [(word, file_id, channel_id, when) for word in found]
+            if column and joined(found) != text[0]:
+                texts.append((joined(found), file_id))
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            if words and not fresh:
                 first, end = batch[0][0], batch[-1][0]
                 words_manager.filter(file_id__gte=first, file_id__lte=end).delete()
-            with connection.cursor() as cursor:
-                for start in range(0, len(rows), 1000):
-                    cursor.executemany(insert, rows[start : start + 1000])
+            for start in range(0, len(rows) if words else 0, 1000):
+                cursor.executemany(insert, rows[start : start + 1000])
+            if texts:
+                cursor.executemany(update, texts)
         last = batch[-1][0]
         files_seen += len(batch)
-        words_made += len(rows)
+        words_made += len(rows) if words else 0
         if progress is not None:
             progress(len(batch))

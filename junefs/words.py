@@ -162,3 +162,9 @@ def query_words(text: str) -> list[str]:
         if word:
             out[word] = None
     return list(out)
+
+
+def joined(words: list[str]) -> str:
+    """Words as ``File.search_words`` keeps them: a space before and after each, so
+    ``LIKE '% sun%'`` is "a word starting with sun" and ``'% sun %'`` the word itself."""
+    return f" {' '.join(words)} " if words else ""

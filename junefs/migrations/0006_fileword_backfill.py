@@ -20,7 +20,7 @@ def index_existing_files(apps, schema_editor):
             sys.stdout.write(f"\n  word index: {done:,} of {total:,} files")
             sys.stdout.flush()
 
-    backfill(File, FileWord, progress=progress if total > 100_000 else None)
+    backfill(File, FileWord, column=False, progress=progress if total > 100_000 else None)
 
 
 class Migration(migrations.Migration):

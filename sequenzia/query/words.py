@@ -12,14 +12,18 @@ the same rules that cut the index):
 * A term with nothing to index (only emoji or punctuation) is matched as
   a substring of the name or description, as all words once were.
 
-As filters the terms are subqueries on the index, ``(id IN (SELECT file_id
-…) OR id < 0)``: right for every use, and planned as a check of each row
-the sort's own index brings (the never-true ``OR id < 0`` keeps MariaDB
-from turning it into a semi-join, which it would plan by reading every file
-of a long folder list and sorting them: seconds on a million files). That
-walk costs what the word's rarity costs, so :func:`plan` also picks a
-faster way when there is one, from the positive word rarest in the index
-(the *driver*), as a :class:`WordSearch`:
+As filters the terms check the file's own row: ``File.search_words`` holds
+its words with a space around each, so ``search_words LIKE '% sun%'`` is
+"has a word starting with sun" (``'% sun %'``: the word itself), compared
+byte for byte. That is as cheap per row as the substring search it
+replaces and keeps every plan as it was: each sort walks its own index.
+(Subqueries on the index, ``id IN (SELECT file_id …)``, were tried first:
+MariaDB makes them semi-joins, which it plans by reading every file of a
+long folder list and sorting them, seconds on a million files; kept as
+per-row checks they cost about twice a LIKE.) The walk costs what the
+word's rarity costs, so :func:`plan` also picks a faster way when there is
+one, from the positive word rarest in the index (the *driver*), as a
+:class:`WordSearch`:
 
 * **lanes** (date order, the driver stands for at most :data:`MAX_LANES`
   index words): each word is a scan of ``fileword_word_date`` (word, then
@@ -208,9 +212,8 @@ def matching(word: str, exact: bool) -> Q:
 
 
 def _has(word: str, exact: bool) -> Q:
-    files = FileWord.objects.filter(matching(word, exact)).values("file_id")
-    # "OR id < 0" is never true; it only keeps the subquery from being made a semi-join.
-    return Q(pk__in=files) | Q(pk__lt=0)
+    """The file has this word (or one starting with it): a check of its own row."""
+    return Q(search_words__contains=f" {word} " if exact else f" {word}")
 
 
 def _contains(text: str) -> Q:

@@ -18,7 +18,7 @@ from junefs.discord_io.records import AttachmentRecord, MessageRecord
 from junefs.models import Channel, File, FileWord
 from junefs.operations import delete_file, move_file, rename_file
 from junefs.word_index import backfill, reindex_files
-from junefs.words import index_words
+from junefs.words import index_words, joined
 from tests.factories import ingest_bytes, jpeg_bytes, make_channel
 
 pytestmark = pytest.mark.django_db
@@ -39,8 +39,11 @@ def expected(file: File) -> set[tuple[str, int, datetime]]:
 
 
 def assert_in_step(*files: File) -> None:
+    """The index rows and the file's own search_words match its name and description."""
     for file in files:
         assert indexed(file) == expected(file), file.name
+        row = File.objects.get(pk=file.pk)
+        assert row.search_words == joined(index_words(row.name, row.description)), row.name
 
 
 def make_file(channel: Channel, name: str, n: int = 0, **fields: Any) -> File:
@@ -274,6 +277,9 @@ def test_backfill_streams_in_batches_and_can_run_again(channel: Channel) -> None
     assert seen == [7, 7, 7, 4]
     assert_in_step(*files)
     FileWord.objects.filter(word="photo").delete()  # half broken: run it again
+    File.objects.filter(pk=files[0].pk).update(search_words="")  # broken by hand
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE junefs_file SET search_words = '' WHERE id = %s", [files[1].pk])
     backfill(batch_size=10)
     assert_in_step(*files)
 
