@@ -121,6 +121,7 @@ def seed(rows: int) -> dict[str, Any]:
 
     from authware.models import Grant, User
     from junefs.models import Channel, File, Server
+    from junefs.words import index_words, joined
 
     if File.objects.count() >= rows:
         return {"seeded": False, "rows": File.objects.count(), **seed_words()}
@@ -158,9 +159,9 @@ def seed(rows: int) -> dict[str, Any]:
         "channel_id, name, original_name, description, size, sha256, mime, kind, width, height, "
         "orientation, color_r, color_g, color_b, is_dark, preview, preview_note, state, "
         "state_note, backend, part_size, part_count, created_at, uploaded_at, updated_at, "
-        "rotation, shuffle"
+        "rotation, shuffle, search_words"
     )
-    sql = f"INSERT INTO junefs_file ({columns}) VALUES ({', '.join(['%s'] * 27)})"  # noqa: S608
+    sql = f"INSERT INTO junefs_file ({columns}) VALUES ({', '.join(['%s'] * 28)})"  # noqa: S608
     batch: list[tuple[Any, ...]] = []
     cursor = connection.cursor()
     for n in range(rows):
@@ -207,6 +208,8 @@ def seed(rows: int) -> dict[str, Any]:
                 now,
                 0,
                 rng.getrandbits(31),
+                # Written with the row: filled in later, every row would grow and split pages.
+                joined(index_words(name, description)),
             )
         )
         if len(batch) == 10_000:

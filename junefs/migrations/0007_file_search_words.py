@@ -1,4 +1,9 @@
-"""File.search_words: each file's words on its own row (streams: one batch of files at a time)."""
+"""File.search_words: each file's words on its own row (streams: one batch of files at a time).
+
+Every row of junefs_file grows by its words: on a big table InnoDB splits pages
+as the backfill writes them (the bench's million files went from 284 to 573 MB
+of data); ``OPTIMIZE TABLE junefs_file`` afterwards packs it again (18 s there).
+"""
 
 import sys
 
