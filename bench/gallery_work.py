@@ -121,9 +121,10 @@ def seed(rows: int) -> dict[str, Any]:
 
     from authware.models import Grant, User
     from junefs.models import Channel, File, Server
+    from junefs.words import index_words, joined
 
     if File.objects.count() >= rows:
-        return {"seeded": False, "rows": File.objects.count()}
+        return {"seeded": False, "rows": File.objects.count(), **seed_words()}
     started = time.monotonic()
     File.objects.all().delete()
     server = Server.default()
@@ -158,9 +159,9 @@ def seed(rows: int) -> dict[str, Any]:
         "channel_id, name, original_name, description, size, sha256, mime, kind, width, height, "
         "orientation, color_r, color_g, color_b, is_dark, preview, preview_note, state, "
         "state_note, backend, part_size, part_count, created_at, uploaded_at, updated_at, "
-        "rotation, shuffle"
+        "rotation, shuffle, search_words"
     )
-    sql = f"INSERT INTO junefs_file ({columns}) VALUES ({', '.join(['%s'] * 27)})"  # noqa: S608
+    sql = f"INSERT INTO junefs_file ({columns}) VALUES ({', '.join(['%s'] * 28)})"  # noqa: S608
     batch: list[tuple[Any, ...]] = []
     cursor = connection.cursor()
     for n in range(rows):
@@ -207,6 +208,8 @@ def seed(rows: int) -> dict[str, Any]:
                 now,
                 0,
                 rng.getrandbits(31),
+                # Written with the row: filled in later, every row would grow and split pages.
+                joined(index_words(name, description)),
             )
         )
         if len(batch) == 10_000:
@@ -226,7 +229,44 @@ def seed(rows: int) -> dict[str, Any]:
         [Favourite(user=bob, file_id=i) for i in rng.sample(readable, 5000)], ignore_conflicts=True
     )
     _ = alice
-    return {"seeded": True, "rows": rows, "seed_seconds": round(time.monotonic() - started, 1)}
+    words = seed_words()
+    return {
+        "seeded": True,
+        "rows": rows,
+        "seed_seconds": round(time.monotonic() - started, 1),
+        **words,
+    }
+
+
+def seed_words() -> dict[str, Any]:
+    """The word index of the seeded files (bulk INSERTs, in batches), unless it is there.
+
+    A database seeded by code older than the word index gets it here (its
+    migration indexes whatever files exist when it runs, so this only acts
+    when files were seeded after it, by such older code)."""
+    from django.db import connection
+
+    from junefs.models import File, FileWord
+    from junefs.word_index import backfill
+
+    if FileWord.objects.exists() or not File.objects.exists():
+        return {}
+    started = time.monotonic()
+    done = 0
+
+    def progress(count: int) -> None:
+        nonlocal done
+        done += count
+        if done % 100_000 < count:
+            print(f"  indexed the words of {done:,} files", flush=True)
+
+    _, words = backfill(batch_size=5000, fresh=True, progress=progress)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE TABLE junefs_fileword")
+    return {
+        "word_index_rows": words,
+        "word_index_seconds": round(time.monotonic() - started, 1),
+    }
 
 
 def pages(rows: int) -> dict[str, str]:
@@ -245,6 +285,10 @@ def pages(rows: int) -> dict[str, str]:
         "filtered page": "/?type=image&orient=landscape&min_width=1920&days=730",
         "deep keyset page": f"/?after={deep}",
         "search (word)": "/?q=sunset",
+        "search (prefix)": "/?q=su",
+        "search (two words)": "/?q=sunset+beach",
+        "search (word), by name": "/?q=sunset&sort=name",
+        "search (word), random": "/?q=sunset&sort=random&seed=12345",
         "search (syntax)": "/?q=ext:png+width:>=2000+date:2023..",
         "random sort": "/?sort=random&seed=12345",
         "random sort, deep": f"/?sort=random&seed=12345&after={random_deep}",
@@ -297,12 +341,22 @@ def shorten(sql: str) -> str:
     import re
 
     sql = re.sub(r"^SELECT .*? FROM", "SELECT … FROM", sql, count=1)
+    sql = sql.replace("\U0010ffff", "\\U0010ffff")  # the top of a prefix range, made visible
     sql = re.sub(
         r"IN \(((?:\d+, ){8,}\d+)\)",
         lambda m: f"IN (…{m.group(1).count(',') + 1} ids…)",
         sql,
     )
     return sql
+
+
+def _main_query(sql: str) -> bool:
+    """A page's query, a word-index scan in date order, or a page's check by id."""
+    if sql.startswith("SELECT `junefs_fileword`.`created_at`") and "ORDER BY" in sql:
+        return True
+    if "FROM `junefs_file`" not in sql:
+        return False
+    return "LIMIT" in sql or ("`junefs_file`.`id` IN (" in sql and "ORDER BY" not in sql)
 
 
 def explain(urls: dict[str, str], who: str) -> str:
@@ -318,11 +372,7 @@ def explain(urls: dict[str, str], who: str) -> str:
     for label, url in urls.items():
         with CaptureQueriesContext(connection) as ctx:
             client.get(url)
-        main = [
-            q["sql"]
-            for q in ctx.captured_queries
-            if "FROM `junefs_file`" in q["sql"] and "LIMIT" in q["sql"]
-        ]
+        main = [q["sql"] for q in ctx.captured_queries if _main_query(q["sql"])]
         with connection.cursor() as cursor:
             for sql in main:
                 cursor.execute("EXPLAIN " + sql)
@@ -460,6 +510,9 @@ def warm(rows: int) -> None:
     with connection.cursor() as cursor:
         for index in ("PRIMARY", "file_date", "file_channel_date", "file_shuffle", "file_name"):
             cursor.execute(f"SELECT COUNT(*) FROM junefs_file FORCE INDEX ({index})")  # noqa: S608
+            cursor.fetchall()
+        for index in ("fileword_word_date", "fileword_file_word"):
+            cursor.execute(f"SELECT COUNT(*) FROM junefs_fileword FORCE INDEX ({index})")  # noqa: S608
             cursor.fetchall()
 
 

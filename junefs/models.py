@@ -12,11 +12,15 @@ URL with its expiry, never trusted on its own).
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING
+from collections.abc import Collection, Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
+
+from junefs.words import MAX_WORD_LENGTH, index_words, joined
 
 if TYPE_CHECKING:
     from junefs.backends.base import Locator
@@ -92,6 +96,100 @@ class Channel(models.Model):
 def random_key() -> int:
     """A file's place in the shuffled order (see ``File.shuffle``)."""
     return random.getrandbits(31)
+
+
+class BinaryCollation:
+    """A column of normalised words (see :mod:`junefs.words`), compared code point by
+    code point. MariaDB's usual collations would call ``resume`` and ``résumé`` (or
+    ``a`` and ``A``) equal; words are normalised already, so the column compares bytes:
+    equality, uniqueness, LIKE and prefix ranges mean what Python means."""
+
+    def db_parameters(self, connection: BaseDatabaseWrapper) -> dict[str, Any]:
+        params: dict[str, Any] = super().db_parameters(connection)  # type: ignore[misc]
+        if connection.vendor == "mysql":
+            params["collation"] = "utf8mb4_bin"
+        elif connection.vendor == "postgresql":
+            params["collation"] = "C"
+        return params
+
+
+class WordField(BinaryCollation, models.CharField):  # type: ignore[type-arg]
+    """One normalised word."""
+
+
+class WordsField(BinaryCollation, models.TextField):  # type: ignore[type-arg]
+    """Normalised words, each with a space before and after (``" sunset beach "``)."""
+
+
+#: File fields the word index (:class:`FileWord`) copies or is made from.
+WORD_SOURCE_FIELDS = frozenset({"name", "description"})
+WORD_PLACE_FIELDS = frozenset({"channel", "channel_id", "created_at"})
+
+
+class FileQuerySet(models.QuerySet["File", "File"]):
+    """File rows and their words change together.
+
+    ``save()`` (and so ``create``, the admin, every form), ``bulk_create``,
+    ``update`` and ``bulk_update`` keep :class:`FileWord` and
+    ``File.search_words`` in step with a file's name, description, folder and
+    date; deletes cascade. Only raw SQL must call
+    :func:`junefs.word_index.reindex_files` itself.
+    """
+
+    def bulk_create(
+        self,
+        objs: Iterable[Any],
+        batch_size: int | None = None,
+        ignore_conflicts: bool = False,
+        update_conflicts: bool = False,
+        update_fields: Collection[str] | None = None,
+        unique_fields: Collection[str] | None = None,
+    ) -> list[Any]:
+        from junefs.word_index import index_new_files
+
+        objs = list(objs)
+        for obj in objs:
+            obj.search_words = joined(index_words(obj.name, obj.description))
+        with transaction.atomic(using=self.db, savepoint=False):
+            created = super().bulk_create(
+                objs, batch_size, ignore_conflicts, update_conflicts, update_fields, unique_fields
+            )
+            index_new_files(list(created), conflicts=ignore_conflicts or update_conflicts)
+        return created
+
+    def update(self, **kwargs: Any) -> int:
+        if not (WORD_SOURCE_FIELDS | WORD_PLACE_FIELDS) & kwargs.keys():
+            return super().update(**kwargs)
+        from junefs.word_index import reindex_files
+
+        with transaction.atomic(using=self.db, savepoint=False):
+            # Lock the rows first: the UPDATE's own condition still decides (a
+            # conditional claim stays a claim), and no other writer slips in between.
+            ids = list(self.select_for_update().values_list("pk", flat=True))
+            changed = super().update(**kwargs)
+            reindex_files(ids)
+        return changed
+
+    def bulk_update(
+        self, objs: Iterable[Any], fields: Iterable[str], batch_size: int | None = None
+    ) -> int:
+        objs, fields = list(objs), list(fields)
+        if not (WORD_SOURCE_FIELDS | WORD_PLACE_FIELDS) & set(fields):
+            return super().bulk_update(objs, fields, batch_size)
+        from junefs.word_index import reindex_files
+
+        if WORD_SOURCE_FIELDS & set(fields):
+            for obj in objs:
+                obj.search_words = joined(index_words(obj.name, obj.description))
+            fields.append("search_words")
+
+        with transaction.atomic(using=self.db, savepoint=False):
+            changed = super().bulk_update(objs, fields, batch_size)
+            reindex_files([o.pk for o in objs])
+        return changed
+
+
+FileManager = models.Manager.from_queryset(FileQuerySet)
 
 
 class File(models.Model):
@@ -170,6 +268,17 @@ class File(models.Model):
         default=random_key,
         help_text="A random key, indexed: random order and random picks without ORDER BY RAND().",
     )
+    search_words = WordsField(
+        default="",
+        db_default="",
+        blank=True,
+        editable=False,
+        help_text="The words of the name and description (junefs.words), space around each: "
+        "a search checks a row with LIKE '% word%', as cheap as a substring and as exact as "
+        "the word index (FileWord). Kept in step with them by save() and File's queryset.",
+    )
+
+    objects = FileManager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -197,6 +306,31 @@ class File(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.id})"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save, and keep the file's words (:class:`FileWord`) in step, in one transaction."""
+        from junefs.word_index import index_saved_file
+
+        adding = self._state.adding
+        fresh = adding and self.pk is None  # a new id: no words can exist yet
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            changed: set[str] | None = set(update_fields)
+        elif args or adding:
+            changed = None  # everything
+        else:
+            # Django saves only the loaded fields of a partly loaded instance.
+            changed = {f.name for f in self._meta.concrete_fields} - self.get_deferred_fields()
+        if changed is None or changed & WORD_SOURCE_FIELDS:
+            self.search_words = joined(index_words(self.name, self.description))
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "search_words"}
+        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
+            super().save(*args, **kwargs)
+            if changed is None or changed & WORD_SOURCE_FIELDS:
+                index_saved_file(self, new=fresh)
+            elif changed & WORD_PLACE_FIELDS:
+                index_saved_file(self, new=False, words=False)
+
     @property
     def color_hex(self) -> str:
         if self.color_r is None or self.color_g is None or self.color_b is None:
@@ -207,6 +341,40 @@ class File(models.Model):
     def extension(self) -> str:
         _, dot, ext = self.name.rpartition(".")
         return ext.lower() if dot else ""
+
+
+class FileWord(models.Model):
+    """One word of a file's name or description: the search box's index.
+
+    ``channel`` and ``created_at`` are copies of the file's, kept in step
+    (:mod:`junefs.word_index`), so that "files with this word, in these
+    folders, newest first, after this one" is one range scan of
+    ``fileword_word_date`` that stops after a page, whatever the word's
+    rarity. Access never rests on the copy: searches filter the file's own
+    folder as well.
+    """
+
+    word = WordField(max_length=MAX_WORD_LENGTH)
+    file = models.ForeignKey(File, on_delete=models.CASCADE, related_name="words", db_index=False)
+    # A copy, not a relation: no constraint or index of its own (the file's folder is PROTECTed).
+    channel = models.ForeignKey(
+        Channel, on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["file", "word"], name="fileword_file_word"),
+        ]
+        indexes = [
+            # Covers the word search: word, then the date order, and the folder to filter on.
+            models.Index(
+                fields=["word", "-created_at", "-file", "channel"], name="fileword_word_date"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.word} in file {self.file_id}"
 
 
 def unread_sha256(attachment_id: int) -> str:

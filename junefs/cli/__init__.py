@@ -5,7 +5,7 @@ Every module has ``help``, ``add_arguments(parser)`` and
 non-zero exit); long operations show a progress bar on a terminal.
 """
 
-from junefs.cli import channels, download, index, ls, rm, upload, verify
+from junefs.cli import channels, download, index, ls, rm, upload, verify, words
 
 SUBCOMMANDS = {
     "upload": upload,
@@ -15,4 +15,5 @@ SUBCOMMANDS = {
     "rm": rm,
     "channels": channels,
     "index": index,
+    "words": words,
 }

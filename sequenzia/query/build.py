@@ -15,6 +15,10 @@ Random order is seeded and stable: every file has an indexed random
 ``shuffle`` key; the seed picks a start point on that circle, and the order
 runs from there up, then wraps around. Each page is an index range scan,
 never ``ORDER BY RAND()``.
+
+Words go through the word index (``sequenzia.query.words``): as filters for
+every sort, and for the date order also as *lanes* that drive the page
+from the index (the queryset carries them, see :class:`SearchQuerySet`).
 """
 
 from __future__ import annotations
@@ -25,14 +29,15 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import F, FilteredRelation, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
 from authware import access
-from junefs.models import Channel, File
+from junefs.models import Channel, File, FileQuerySet
+from sequenzia.query import words
 from sequenzia.query.search import QueryError
 from sequenzia.query.spec import GalleryQuery
 
@@ -80,9 +85,22 @@ def filter_files(
     fav_user_id: int | None = None,
 ) -> QuerySet[File]:
     """Every file matching ``query`` that the requester may read (unordered)."""
-    qs = access.files_for(request)
+    qs = SearchQuerySet.of(access.files_for(request))
     readable = access.channel_ids_for(request)
-    qs = _restrict_folders(qs, request, query, readable, set(hidden))
+    qs, folders = _restrict_folders(qs, request, query, readable, set(hidden))
+    qs = _narrow(qs, query, fav_user_id)
+    positive, negative = words.terms_of(query.terms)
+    qs = cast(SearchQuerySet, words.apply_terms(qs, positive, negative))
+    if positive and folders.only != ():
+        search = words.plan(positive, folders, date_order=query.sort == "date")
+        if search is words.NOTHING:
+            return qs.none()
+        qs.word_search = search
+    return qs
+
+
+def _narrow(qs: SearchQuerySet, query: GalleryQuery, fav_user_id: int | None) -> SearchQuerySet:
+    """The query's filters (not its folders, not its words), and the favourites join."""
     qs = _apply_filters(qs, query)
     if query.sort == "fav":
         # No user: match nothing, but keep the annotations the ordering needs.
@@ -107,24 +125,26 @@ def query_folder_ids(
 
 
 def _restrict_folders(
-    qs: QuerySet[File],
+    qs: SearchQuerySet,
     request: HttpRequest,
     query: GalleryQuery,
     readable: frozenset[int] | None,
     hidden: set[int],
-) -> QuerySet[File]:
+) -> tuple[SearchQuerySet, words.Folders]:
+    """The files in the folders asked for, and the same folder rule for the word index."""
     folders = [f for f in folders_of(request) if readable is None or f.id in readable]
     everything = {f.id for f in folders}
     wanted = _wanted_folders(folders, query, hidden)
     if not wanted:
-        return qs.none()
+        return qs.none(), words.Folders(only=())
     if wanted == everything:
-        return qs
+        return qs, words.Folders(only=None if readable is None else tuple(sorted(readable)))
     excluded = everything - wanted
     if readable is None and len(excluded) < len(wanted):
         # Every folder is readable, so the short list of the rest is exact.
-        return qs.exclude(channel_id__in=sorted(excluded))
-    return qs.filter(channel_id__in=sorted(wanted))
+        rule = words.Folders(not_in=tuple(sorted(excluded)))
+        return qs.exclude(channel_id__in=sorted(excluded)), rule
+    return qs.filter(channel_id__in=sorted(wanted)), words.Folders(only=tuple(sorted(wanted)))
 
 
 def _wanted_folders(folders: list[FolderInfo], query: GalleryQuery, hidden: set[int]) -> set[int]:
@@ -145,7 +165,7 @@ def _wanted_folders(folders: list[FolderInfo], query: GalleryQuery, hidden: set[
     return wanted
 
 
-def _apply_filters(qs: QuerySet[File], query: GalleryQuery) -> QuerySet[File]:
+def _apply_filters(qs: SearchQuerySet, query: GalleryQuery) -> SearchQuerySet:
     terms = query.terms
     now = timezone.now()
     if query.days:
@@ -196,10 +216,6 @@ def _apply_filters(qs: QuerySet[File], query: GalleryQuery) -> QuerySet[File]:
         qs = qs.filter(size__gte=query.size_min)
     if query.size_max is not None:
         qs = qs.filter(size__lte=query.size_max)
-    for word in terms.words:
-        qs = qs.filter(Q(name__icontains=word) | Q(description__icontains=word))
-    for word in terms.not_words:
-        qs = qs.exclude(name__icontains=word).exclude(description__icontains=word)
     for name in terms.names:
         qs = qs.filter(name__icontains=name)
     for name in terms.not_names:
@@ -216,11 +232,29 @@ def _apply_filters(qs: QuerySet[File], query: GalleryQuery) -> QuerySet[File]:
     return qs
 
 
+class SearchQuerySet(FileQuerySet):
+    """Files matching a gallery query. With word terms it also knows how to page them
+    (``word_search``, see :mod:`sequenzia.query.words`), through every clone, so
+    ``.only()`` or ``.filter()`` after :func:`filter_files` keep it. The queryset is
+    complete without it: it is a way to find pages, never a filter."""
+
+    word_search: words.WordSearch | None = None
+
+    @classmethod
+    def of(cls, qs: QuerySet[File]) -> SearchQuerySet:
+        return cls(model=File, query=qs.query.chain(), using=qs.db)
+
+    def _clone(self) -> SearchQuerySet:
+        clone = cast(SearchQuerySet, super()._clone())  # type: ignore[misc]
+        clone.word_search = self.word_search
+        return clone
+
+
 def _midnight(day: Any) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def _ratio(qs: QuerySet[File], low: float | None, high: float | None) -> QuerySet[File]:
+def _ratio(qs: SearchQuerySet, low: float | None, high: float | None) -> SearchQuerySet:
     # width / height in [low, high], written without a division so NULLs and zeros drop out.
     if low is not None:
         qs = qs.filter(width__gte=F("height") * low, height__gt=0)
@@ -288,16 +322,65 @@ def walk(
     descending = spec.descending != (not forward)
     phase, key = start
     order = range(phase, len(spec.phases)) if forward else range(phase, -1, -1)
+    search: words.WordSearch | None = getattr(qs, "word_search", None)
+    if search is not None and search.ids is not None:
+        qs = qs.filter(pk__in=search.ids)  # a rare word: its files, by id
+    lanes = search is not None and bool(search.lanes) and spec.field == "created_at"
     found: list[tuple[int, File]] = []
     for index in order:
         part = qs.filter(spec.phases[index])
-        if key is not None and index == phase:
-            part = part.filter(_after(spec, key, descending))
-        rows = part.order_by(*_ordering(spec, descending))[: limit - len(found)]
+        after = key if index == phase else None
+        if lanes:
+            assert search is not None
+            rows = _walk_lanes(part, search, after, descending, limit - len(found))
+        else:
+            if after is not None:
+                part = part.filter(_after(spec, after, descending))
+            rows = list(part.order_by(*_ordering(spec, descending))[: limit - len(found)])
         found.extend((index, row) for row in rows)
         if len(found) >= limit:
             break
     return found
+
+
+#: Lane candidates are checked this many at a time at most: MariaDB reads an IN list up
+#: to 1,000 long (``in_predicate_conversion_threshold``) as index lookups, a longer one
+#: as a table to join, planned less predictably.
+MAX_CHUNK = 1000
+#: Lane candidates looked at without filling a quarter of the page before a broad word
+#: (one that stands for many index words) takes over as the driver.
+LANE_BUDGET = 2000
+
+
+def _walk_lanes(
+    qs: QuerySet[File],
+    search: words.WordSearch,
+    after: tuple[Any, Any] | None,
+    descending: bool,
+    need: int,
+) -> list[File]:
+    """The next ``need`` files of ``qs`` in date order: candidates from the word index's
+    lanes, in that order, checked against ``qs`` a chunk at a time by primary key."""
+    # Lane candidates nearly all match: they have the words, in the right folders.
+    chunk = min(need + 8, MAX_CHUNK)
+    found: list[File] = []
+    looked = 0
+    while True:
+        if looked > LANE_BUDGET and len(found) < need // 4 and (wider := search.spanning()):
+            # The driver's words are common here but rare with a broad word: drive by that.
+            search, chunk, looked = wider, min(need + 8, MAX_CHUNK), 0
+        ids, last = search.lane_keys(after, descending, chunk)
+        looked += chunk
+        checked = {file.pk: file for file in qs.filter(pk__in=ids).order_by()} if ids else {}
+        for file_id in ids:
+            if file_id in checked:
+                found.append(checked[file_id])
+                if len(found) == need:
+                    return found
+        if last is None:
+            return found  # the lanes are done
+        after = last
+        chunk = min(chunk * 4, MAX_CHUNK)
 
 
 @dataclass

@@ -1,8 +1,9 @@
 """The search box syntax, parsed into :class:`SearchTerms`.
 
-    sunset beach            plain words: each must appear in the name or description
-    -blurry                 a word that must not appear
-    "two words"             a phrase (quotes), also after a minus
+    sunset beach            words: the name or description has a word starting with each
+    -blurry                 no word may start with this
+    "golden hour"           whole words, and the name or description holds the phrase as typed
+    -"bad phrase"           ... or must not
     name:IMG_ ext:jpg       in the name / the extension (ext:jpg,png for either)
     folder:wallpapers       a folder whose name contains this
     date:2024-01..2024-06   a date range (either end may be left open: 2024.. or ..2024-06)
@@ -12,6 +13,10 @@
     type:video              image, video, audio or other
     id:123 or id:1,2,3      these files only
 
+Words are cut and normalised as :mod:`junefs.words` cuts the index's words
+(``IMG_2023`` is the two words ``img`` and ``2023``), so they match whole
+words or their beginnings, never the middle of a word: ``sun`` finds
+``sunset`` but ``set`` does not; ``name:`` is still a substring of the name.
 ``name:``, ``ext:``, ``folder:`` and ``type:`` take a leading minus too
 (``-ext:gif``). Anything malformed raises :class:`QueryError` with a message
 that says what is wrong and how to write it.
@@ -46,6 +51,8 @@ class Bound:
 class SearchTerms:
     words: list[str] = field(default_factory=list)
     not_words: list[str] = field(default_factory=list)
+    phrases: list[str] = field(default_factory=list)
+    not_phrases: list[str] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
     not_names: list[str] = field(default_factory=list)
     exts: list[str] = field(default_factory=list)
@@ -117,7 +124,9 @@ def parse_search(text: str) -> SearchTerms:
     for token in tokens:
         key, value = token.key, token.value
         if key is None:
-            if value:
+            if value and token.quoted:
+                (terms.not_phrases if token.negated else terms.phrases).append(value)
+            elif value:
                 (terms.not_words if token.negated else terms.words).append(value)
             continue
         if key not in KEYS:

@@ -16,8 +16,10 @@ from sequenzia.query.search import Bound, tokenize
 
 def test_plain_words_and_exclusions() -> None:
     terms = parse_search('sunset  beach -blurry "two words" -"bad phrase"')
-    assert terms.words == ["sunset", "beach", "two words"]
-    assert terms.not_words == ["blurry", "bad phrase"]
+    assert terms.words == ["sunset", "beach"]
+    assert terms.not_words == ["blurry"]
+    assert terms.phrases == ["two words"]
+    assert terms.not_phrases == ["bad phrase"]
 
 
 def test_every_key() -> None:
@@ -69,7 +71,7 @@ def test_comparisons(text: str, bound: Bound) -> None:
 
 
 def test_quoted_key_is_text_and_url_like_words_need_quotes() -> None:
-    assert parse_search('"http://example.org"').words == ["http://example.org"]
+    assert parse_search('"http://example.org"').phrases == ["http://example.org"]
     assert parse_search('name:"my holiday"').names == ["my holiday"]
     with pytest.raises(QueryError, match="unknown filter http:"):
         parse_search("http://example.org")

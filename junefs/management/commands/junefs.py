@@ -1,4 +1,4 @@
-"""python manage.py junefs <upload|download|ls|verify|rm|channels|index> ..."""
+"""python manage.py junefs <upload|download|ls|verify|rm|channels|index|words> ..."""
 
 from __future__ import annotations
 
