@@ -23,6 +23,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -127,9 +128,14 @@ def _hinted_first(parts: list[QuerySet[File]], index: str) -> File | None:
     pieces: list[str] = []
     params: list[object] = []
     for part in parts:
-        sql, part_params = part.query.sql_with_params()
+        try:
+            sql, part_params = part.query.sql_with_params()
+        except EmptyResultSet:  # a part that can match nothing (qs.none(), an empty list)
+            continue
         pieces.append(sql.replace(f"FROM {table}", f"FROM {table} FORCE INDEX ({index})", 1))
         params.extend(part_params)
+    if not pieces:
+        return None
     if len(pieces) == 1:
         sql = pieces[0]
     else:

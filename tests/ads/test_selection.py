@@ -202,3 +202,13 @@ def test_every_walk_finds_the_same_next_image(screens: ScreenWorld) -> None:
             .first()
         )
         assert (below.pk if below else None) == (expect.pk if expect else None)
+
+
+def test_a_pool_that_can_match_nothing_walks_to_nothing(screens: ScreenWorld) -> None:
+    from sequenzia.ads.selection import Pool, _first
+
+    folders = frozenset({screens.folder.pk, screens.world.folders["shared"].pk})
+    for files in (File.objects.none(), File.objects.filter(channel_id__in=[])):
+        for pool in (Pool(files, folders), Pool(files, None), Pool(files, frozenset())):
+            assert _first(pool) is None
+            assert _first(pool, after=(5, 5)) is None
