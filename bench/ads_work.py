@@ -117,8 +117,10 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         request = request_as(bob, display.token)
         pool_size = pool_for(request, profile).count()
 
-        def pick(display: Display = display, request: Any = request) -> None:
-            found = choose_next(display, screen_pool(request, display.profile))
+        def pick(display: Display = display) -> None:
+            # A fresh request each time, as a screen's would be (access read anew).
+            fresh = request_as(bob, display.token)
+            found = choose_next(display, screen_pool(fresh, display.profile))
             assert found is not None
             record_shown(display, found.file)
 

@@ -47,9 +47,18 @@ def request_as(user: User | None, token: Token | None = None) -> HttpRequest:
     return request
 
 
-def owner_hidden(profile: DisplayProfile) -> frozenset[int]:
+def owner_hidden(request: HttpRequest, profile: DisplayProfile) -> frozenset[int]:
     """The folders the profile's owner hid (kept out of a profile without folders)."""
-    return HiddenFolder.ids_for(profile.owner_id, access.access_version())
+    return HiddenFolder.ids_for(profile.owner_id, access.request_version(request))
+
+
+def _images(request: HttpRequest, query: GalleryQuery, hidden: frozenset[int]) -> QuerySet[File]:
+    return filter_files(request, query, hidden=hidden).filter(
+        kind=File.Kind.IMAGE,
+        state__in=SHOWABLE_STATES,
+        width__gt=0,
+        height__gt=0,
+    )
 
 
 def pool_for(request: HttpRequest, profile: DisplayProfile) -> QuerySet[File]:
@@ -58,13 +67,7 @@ def pool_for(request: HttpRequest, profile: DisplayProfile) -> QuerySet[File]:
         query = parse_profile_query(profile.query)
     except QueryError:
         return File.objects.none()  # saved before a rule changed; the form refuses new ones
-    qs = filter_files(request, query, hidden=owner_hidden(profile))
-    return qs.filter(
-        kind=File.Kind.IMAGE,
-        state__in=SHOWABLE_STATES,
-        width__gt=0,
-        height__gt=0,
-    )
+    return _images(request, query, owner_hidden(request, profile))
 
 
 def screen_pool(request: HttpRequest, profile: DisplayProfile) -> Pool:
@@ -73,8 +76,9 @@ def screen_pool(request: HttpRequest, profile: DisplayProfile) -> Pool:
         query = parse_profile_query(profile.query)
     except QueryError:
         return Pool(File.objects.none(), frozenset())
-    folders = query_folder_ids(request, query, hidden=owner_hidden(profile))
-    return Pool(pool_for(request, profile), frozenset(folders))
+    hidden = owner_hidden(request, profile)
+    folders = query_folder_ids(request, query, hidden=hidden)
+    return Pool(_images(request, query, hidden), frozenset(folders))
 
 
 def profile_folder_ids(profile: DisplayProfile) -> set[int]:
@@ -83,7 +87,8 @@ def profile_folder_ids(profile: DisplayProfile) -> set[int]:
         query = parse_profile_query(profile.query)
     except QueryError:
         return set()
-    return query_folder_ids(request_as(profile.owner), query, hidden=owner_hidden(profile))
+    owner = request_as(profile.owner)
+    return query_folder_ids(owner, query, hidden=owner_hidden(owner, profile))
 
 
 def sync_token_scope(display: Display) -> None:
