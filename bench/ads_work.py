@@ -92,7 +92,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     from sequenzia.ads.models import Display, DisplayProfile, DisplayRound
     from sequenzia.ads.pairing import approve, claim, start
     from sequenzia.ads.pool import pool_for, request_as, screen_pool
-    from sequenzia.ads.selection import choose_next, record_shown
+    from sequenzia.ads.selection import take_next
 
     warm(args.rows)
     figures: dict[str, Any] = {"server": server_facts(), "picks_per_case": PICKS}
@@ -120,9 +120,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         def pick(display: Display = display) -> None:
             # A fresh request each time, as a screen's would be (access read anew).
             fresh = request_as(bob, display.token)
-            found = choose_next(display, screen_pool(fresh, display.profile))
+            found = take_next(display, screen_pool(fresh, display.profile))
             assert found is not None
-            record_shown(display, found.file)
 
         choose = percentiles(timed(pick, PICKS))
         tv = Client(HTTP_AUTHORIZATION=f"Bearer {paired.token}")

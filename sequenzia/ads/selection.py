@@ -112,11 +112,11 @@ def _first(
         return qs.first()  # SQLite and PostgreSQL plan these well unaided
     if pool.folders is not None and len(pool.folders) <= PER_FOLDER_MAX:
         return _per_folder(qs, sorted(pool.folders))
-    return _hinted_first([qs[:1]], "file_shuffle")
+    return _hinted_first(qs[:1], "file_shuffle")
 
 
-def _hinted_first(parts: list[QuerySet[File]], index: str) -> File | None:
-    """The first row, in shuffle order, of these queries, each made to walk ``index``.
+def _hinted_sql(qs: QuerySet[File], index: str) -> tuple[str, list[object]] | None:
+    """The query's SQL made to walk ``index``; None when it can match nothing.
 
     MariaDB plans a walk by weighing every index that starts with
     ``channel_id`` against the folder list (often a hundred ids), which costs
@@ -124,25 +124,26 @@ def _hinted_first(parts: list[QuerySet[File]], index: str) -> File | None:
     a few folders it may sort them all rather than walk. The walk wanted is
     known, so the query names its index (``FORCE INDEX``).
     """
-    table = connection.ops.quote_name(File._meta.db_table)
-    pieces: list[str] = []
-    params: list[object] = []
-    for part in parts:
-        try:
-            sql, part_params = part.query.sql_with_params()
-        except EmptyResultSet:  # a part that can match nothing (qs.none(), an empty list)
-            continue
-        pieces.append(sql.replace(f"FROM {table}", f"FROM {table} FORCE INDEX ({index})", 1))
-        params.extend(part_params)
-    if not pieces:
+    try:
+        sql, params = qs.query.sql_with_params()
+    except EmptyResultSet:  # qs.none(), an empty folder list
         return None
-    if len(pieces) == 1:
-        sql = pieces[0]
-    else:
-        union = " UNION ALL ".join(f"({piece})" for piece in pieces)
-        sql = f"SELECT * FROM ({union}) AS walk ORDER BY shuffle, id LIMIT 1"  # noqa: S608
+    table = connection.ops.quote_name(File._meta.db_table)
+    return sql.replace(f"FROM {table}", f"FROM {table} FORCE INDEX ({index})", 1), list(params)
+
+
+def _one(sql: str, params: list[object]) -> File | None:
     rows = list(File.objects.raw(sql, params))
     return rows[0] if rows else None
+
+
+def _hinted_first(qs: QuerySet[File], index: str) -> File | None:
+    compiled = _hinted_sql(qs, index)
+    return _one(*compiled) if compiled is not None else None
+
+
+#: Stands for the folder id in the one compiled per-folder query (never a real id).
+_FOLDER_SLOT = -(2**62) + 12345
 
 
 def _per_folder(qs: QuerySet[File], folders: list[int]) -> File | None:
@@ -150,11 +151,23 @@ def _per_folder(qs: QuerySet[File], folders: list[int]) -> File | None:
 
     For a pool in a few folders, small ones above all, walking the whole
     circle would pass every other folder's files; one short walk per folder
-    finds the same next file in a few index dives.
+    finds the same next file in a few index dives. The walk is compiled once
+    (compiling is most of the cost) and repeated per folder in one statement.
     """
     if not folders:
         return None
-    return _hinted_first([qs.filter(channel_id=f)[:1] for f in folders], "file_channel_shuffle")
+    compiled = _hinted_sql(qs.filter(channel_id=_FOLDER_SLOT)[:1], "file_channel_shuffle")
+    if compiled is None:
+        return None
+    sql, params = compiled
+    slots = [i for i, value in enumerate(params) if value == _FOLDER_SLOT]
+    assert len(slots) == 1, "the folder slot must appear exactly once"
+    union = " UNION ALL ".join(f"({sql})" for _ in folders)
+    all_params: list[object] = []
+    for folder in folders:
+        all_params.extend(folder if i == slots[0] else value for i, value in enumerate(params))
+    walk = f"SELECT * FROM ({union}) AS walk ORDER BY shuffle, id LIMIT 1"  # noqa: S608
+    return _one(walk, all_params)
 
 
 def _step(pool: Pool, state: DisplayRound) -> File | None:
@@ -218,7 +231,8 @@ def walk_round(
     """Take the next image of the display's round in ``lane``; None when the pool is empty."""
     now = now or timezone.now()
     profile = display.profile
-    with transaction.atomic():
+    # Joins a caller's transaction (see :func:`take_next`) rather than nesting one.
+    with transaction.atomic(savepoint=False):
         # One step at a time per display, even with two tabs or a retried request.
         state = DisplayRound.objects.select_for_update().filter(display=display, lane=lane).first()
         new_round = state is None
@@ -302,6 +316,25 @@ def record_shown(display: Display, file: File, *, now: dt.datetime | None = None
     now = now or timezone.now()
     record_pick(display, file, now=now)
     set_current(display, file, now=now)
+
+
+def take_next(
+    display: Display,
+    pool: QuerySet[File] | Pool,
+    *,
+    local_minutes: int | None = None,
+    shown_now: bool = False,
+) -> Pick | None:
+    """Choose the next image and write it down, in one transaction (one commit).
+
+    ``shown_now``: the client shows it at once (a wallpaper), so it is also
+    the display's current image; a screen says so itself when it shows it.
+    """
+    with transaction.atomic():
+        pick = choose_next(display, pool, local_minutes=local_minutes)
+        if pick is not None:
+            (record_shown if shown_now else record_pick)(display, pick.file)
+    return pick
 
 
 def reset_rounds(profile: DisplayProfile) -> None:

@@ -25,7 +25,7 @@ from sequenzia.ads.fit import clamp_screen, wallpaper_limits
 from sequenzia.ads.items import describe
 from sequenzia.ads.models import Display, DisplayProfile
 from sequenzia.ads.pool import screen_pool
-from sequenzia.ads.selection import choose_next, record_shown
+from sequenzia.ads.selection import take_next
 from sequenzia.ads.views.common import int_param, json_error
 
 DOCS = "see README: DWS"
@@ -90,10 +90,11 @@ def next_wallpaper(request: HttpRequest) -> HttpResponse:
         pool = pool.narrowed(width__gt=F("height"))
     elif limits["orient"] == "portrait":
         pool = pool.narrowed(width__lt=F("height"))
-    pick = choose_next(display, pool, local_minutes=int_param(request, "minutes", low=0, high=1439))
+    pick = take_next(
+        display, pool, shown_now=True, local_minutes=int_param(request, "minutes", low=0, high=1439)
+    )
     if pick is None:
         return json_error(404, f"no image of “{profile.name}” fits a {width}x{height} screen")
-    record_shown(display, pick.file)
     item = describe(request, pick.file, fit_preference="cover", screen=screen, fmt=fmt)
     if request.GET.get("redirect") in ("1", "true", "yes"):
         response: HttpResponse = HttpResponseRedirect(item["image"])

@@ -23,7 +23,7 @@ from sequenzia.ads.items import describe
 from sequenzia.ads.live import screen_item
 from sequenzia.ads.models import Display, DisplayProfile
 from sequenzia.ads.pool import screen_pool, sync_token_scope
-from sequenzia.ads.selection import choose_next, record_pick, set_current
+from sequenzia.ads.selection import set_current, take_next
 from sequenzia.ads.views.common import display_for, int_param, json_error, screen_api
 
 MAX_SIDE = 16384
@@ -141,13 +141,12 @@ def api_next(request: HttpRequest) -> HttpResponse:
             return JsonResponse({"item": item, "mirror": True})
     _report_showing(request, display)
     minutes = int_param(request, "minutes", low=0, high=1439)
-    pick = choose_next(display, screen_pool(request, display.profile), local_minutes=minutes)
+    # Handed over now; it shows when its turn comes (the screen reports it then).
+    pick = take_next(display, screen_pool(request, display.profile), local_minutes=minutes)
     if pick is None:
         return JsonResponse(
             {"item": None, "detail": "Nothing to show: this profile matches no image you can read."}
         )
-    # Handed over now; it shows when its turn comes (the screen reports it then).
-    record_pick(display, pick.file)
     profile = display.profile
     item = describe(
         request, pick.file, fit_preference=profile.fit, screen=screen_size, qr=profile.show_qr
