@@ -411,10 +411,11 @@ def _hammer(args: tuple[str, str, float]) -> int:
 
 
 SERVERS = {
-    # What `make run` serves (daphne there; uvicorn here for its --workers).
-    "asgi": ["sequenzia.asgi:application"],
+    # What `make run` serves: uvicorn through sequenzia.webserver (TCP_NODELAY
+    # on each connection; plain `uvicorn --workers` stalls 40 ms a request).
+    "asgi": [],
     # The same Django project as WSGI workers (HTTP only; websockets stay on ASGI).
-    "wsgi": ["--interface", "wsgi", "sequenzia.wsgi:application"],
+    "wsgi": ["--wsgi"],
 }
 
 
@@ -432,7 +433,7 @@ def throughput(app: list[str], seconds: float = 10.0, clients: int = 6) -> dict[
         [
             sys.executable,
             "-m",
-            "uvicorn",
+            "sequenzia.webserver",
             *app,
             "--workers",
             "2",

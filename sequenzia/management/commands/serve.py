@@ -26,6 +26,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--workers", type=int, default=1, help="web processes")
         parser.add_argument("--no-worker", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -34,15 +35,13 @@ class Command(BaseCommand):
             "web": [
                 python,
                 "-m",
-                "uvicorn",
-                "sequenzia.asgi:application",
+                "sequenzia.webserver",  # uvicorn, with TCP_NODELAY on every connection
                 "--host",
                 options["host"],
                 "--port",
                 str(options["port"]),
-                "--lifespan",
-                "on",
-                "--no-server-header",
+                "--workers",
+                str(options["workers"]),
             ],
         }
         if not options["no_worker"]:
