@@ -193,7 +193,7 @@ def files_for(request: HttpRequest, perm: Perm = "read") -> QuerySet[File]:
         return File.objects.all()
     if not ids:
         return File.objects.none()
-    return File.objects.filter(channel_id__in=sorted(ids))
+    return File.objects.filter(channel_id__in_ids=ids)  # see junefs.lookups
 
 
 def can(request: HttpRequest, perm: Perm, channel_id: int) -> bool:

@@ -143,8 +143,8 @@ def _restrict_folders(
     if readable is None and len(excluded) < len(wanted):
         # Every folder is readable, so the short list of the rest is exact.
         rule = words.Folders(not_in=tuple(sorted(excluded)))
-        return qs.exclude(channel_id__in=sorted(excluded)), rule
-    return qs.filter(channel_id__in=sorted(wanted)), words.Folders(only=tuple(sorted(wanted)))
+        return qs.exclude(channel_id__in_ids=excluded), rule
+    return qs.filter(channel_id__in_ids=wanted), words.Folders(only=tuple(sorted(wanted)))
 
 
 def _wanted_folders(folders: list[FolderInfo], query: GalleryQuery, hidden: set[int]) -> set[int]:

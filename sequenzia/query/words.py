@@ -87,9 +87,9 @@ class Folders:
     def condition(self) -> Q:
         condition = Q()
         if self.only is not None:
-            condition &= Q(channel_id__in=self.only)
+            condition &= Q(channel_id__in_ids=self.only)
         if self.not_in:
-            condition &= ~Q(channel_id__in=self.not_in)
+            condition &= ~Q(channel_id__in_ids=self.not_in)
         return condition
 
 
