@@ -49,7 +49,6 @@ from typing import Any
 import aiohttp
 
 from bench.cds_servers import (
-    ROOT,
     cds_server,
     cpu_seconds,
     free_port,
@@ -57,6 +56,7 @@ from bench.cds_servers import (
     nginx_temps,
     running,
 )
+from tests import nginx_site
 
 MiB = 1024 * 1024
 READ = 1024 * 1024
@@ -116,53 +116,14 @@ def signed(uri: str, session: str) -> str:
     return f"{uri}?s={signature}&e={expires}"
 
 
-def _shipped(name: str, changes: list[tuple[str, str]]) -> str:
-    text = (ROOT / "deploy" / "nginx" / name).read_text()
-    for shipped, ours in changes:
-        assert shipped in text, f"deploy/nginx/{name} changed: {shipped!r} not found"
-        text = text.replace(shipped, ours)
-    return text
-
-
 def front_conf(work: Path, port: int, upstream: str, *, fast: bool, lean: int = 0) -> Path:
     """The shipped site in front of ``upstream`` (with the fast path if ``fast``), plus
     the comparison locations (direct, and for the fast one: lean ASGI, secure_link, probe)."""
     from django.conf import settings
 
     store = settings.JUNEFS_STORE_DIR
-    changes = [
-        ("server 127.0.0.1:8000;", f"server {upstream};"),
-        ("listen 80;", f"listen 127.0.0.1:{port};"),
-        ("alias /srv/sequenzia/data/store/;", f"alias {store}/;"),
-    ]
     extra = f"    location /direct/ {{ alias {store}/; sendfile on; tcp_nopush on; }}\n"
     if fast:
-        (work / "fast-http.conf").write_text(
-            _shipped(
-                "cds-fast-path-http.conf",
-                # On a tmpfs, as deploy/README.md advises (/run is one on Debian).
-                [("proxy_cache_path /run/nginx-sequenzia-cds ", f"proxy_cache_path {DECISIONS} ")],
-            )
-        )
-        (work / "fast.conf").write_text(
-            _shipped(
-                "cds-fast-path.conf",
-                [
-                    ("alias /srv/sequenzia/data/store/$", f"alias {store}/$"),
-                    ("/var/log/nginx/sequenzia-cds-audit.log", str(work / "cds-audit.log")),
-                ],
-            )
-        )
-        changes += [
-            (
-                "# include /etc/nginx/snippets/sequenzia-cds-fast-path-http.conf;",
-                f"include {work / 'fast-http.conf'};",
-            ),
-            (
-                "# include /etc/nginx/snippets/sequenzia-cds-fast-path.conf;",
-                f"include {work / 'fast.conf'};",
-            ),
-        ]
         extra += f"""    location /lean/ {{
         proxy_pass http://127.0.0.1:{lean};
         proxy_http_version 1.1;
@@ -185,7 +146,8 @@ def front_conf(work: Path, port: int, upstream: str, *, fast: bool, lean: int = 
         proxy_cache_valid 200 60s; proxy_ignore_headers Cache-Control Expires Set-Cookie Vary;
     }}
 """
-    site = _shipped("sequenzia.conf", changes)
+    # On a tmpfs, as deploy/README.md advises (/run is one on Debian).
+    site = nginx_site.site(upstream, store, port, work, fast_path=fast, decisions_dir=DECISIONS)
     site = site.rstrip().removesuffix("}") + extra + "}\n"
     conf = work / "nginx.conf"
     conf.write_text(

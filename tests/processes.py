@@ -82,3 +82,20 @@ def drain_task_queue() -> list[str]:
         while (message := queue.get(no_ack=True)) is not None:
             names.append(message.headers.get("task", "?"))
     return names
+
+
+def wait_for(url: str, process: subprocess.Popen[bytes] | None, timeout: float = 30.0) -> None:
+    """Until ``url`` answers below 500; fails at once if ``process`` has exited."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode} before answering {url}")
+        try:
+            if httpx.get(url, timeout=1).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"{url} did not answer within {timeout}s")

@@ -13,16 +13,15 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import httpx
 from django.conf import settings
 
-from tests.processes import ROOT, child_env, free_port
+from tests import nginx_site
+from tests.processes import ROOT, child_env, free_port, wait_for
 
 NGINX = "/usr/sbin/nginx"
 
@@ -38,20 +37,6 @@ def server_env(**overrides: str) -> dict[str, str]:
         "LOG_LEVEL": "WARNING",
     }
     return child_env(**{**defaults, **overrides})
-
-
-def wait_for(url: str, process: subprocess.Popen[bytes] | None, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode} before answering {url}")
-        try:
-            if httpx.get(url, timeout=1).status_code < 500:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise TimeoutError(f"{url} did not answer within {timeout}s")
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
@@ -100,15 +85,6 @@ def cds_server(log: Path, **env: str) -> Iterator[str]:
         stop(process)
 
 
-def _shipped(name: str, changes: tuple[tuple[str, str], ...]) -> str:
-    """A file of deploy/nginx/ with this test's values for its CHANGE lines."""
-    text = (ROOT / "deploy" / "nginx" / name).read_text()
-    for shipped, ours in changes:
-        assert shipped in text, f"deploy/nginx/{name} changed: {shipped!r} not found"
-        text = text.replace(shipped, ours)
-    return text
-
-
 def nginx_config(
     upstream: str, store_dir: Path, port: int, workdir: Path, *, fast_path: bool = False
 ) -> str:
@@ -119,45 +95,7 @@ def nginx_config(
     CHANGE lines pointed into ``workdir``: the decision cache and
     ``cds-audit.log``).
     """
-    changes = [
-        ("server 127.0.0.1:8000;", f"server {upstream};"),
-        ("listen 80;", f"listen 127.0.0.1:{port};"),
-        ("alias /srv/sequenzia/data/store/;", f"alias {store_dir}/;"),
-    ]
-    if fast_path:
-        http_part = workdir / "cds-fast-path-http.conf"
-        http_part.write_text(
-            _shipped(
-                "cds-fast-path-http.conf",
-                (
-                    (
-                        "proxy_cache_path /run/nginx-sequenzia-cds ",
-                        f"proxy_cache_path {workdir}/decisions ",
-                    ),
-                ),
-            )
-        )
-        server_part = workdir / "cds-fast-path.conf"
-        server_part.write_text(
-            _shipped(
-                "cds-fast-path.conf",
-                (
-                    ("alias /srv/sequenzia/data/store/$", f"alias {store_dir}/$"),
-                    ("/var/log/nginx/sequenzia-cds-audit.log", str(workdir / "cds-audit.log")),
-                ),
-            )
-        )
-        changes += [
-            (
-                "# include /etc/nginx/snippets/sequenzia-cds-fast-path-http.conf;",
-                f"include {http_part};",
-            ),
-            (
-                "# include /etc/nginx/snippets/sequenzia-cds-fast-path.conf;",
-                f"include {server_part};",
-            ),
-        ]
-    site = _shipped("sequenzia.conf", tuple(changes))
+    site = nginx_site.site(upstream, store_dir, port, workdir, fast_path=fast_path)
     user = "user root root;" if os.geteuid() == 0 else ""
     temp = "\n".join(
         f"    {name}_temp_path {workdir / name};"
