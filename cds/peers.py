@@ -17,11 +17,11 @@ import aiohttp
 from django.conf import settings
 from django.http import HttpRequest
 
+from junefs.backends.httpread import READ_BUFFER
 from junefs.errors import BackendError, ObjectMissing
 
 SCHEME = "CDS-Node"
 READ_SIZE = 1024 * 1024
-READ_BUFFER = 4 * 1024 * 1024
 
 
 def node_headers() -> dict[str, str]:

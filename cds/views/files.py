@@ -26,7 +26,7 @@ from cds.objects import NotServable, Servable, file_servable, object_servable, t
 from cds.peers import peer_node
 from cds.sharing import link_for_token
 from cds.views import decisions
-from cds.views.respond import refuse_blocked, respond
+from cds.views.respond import refuse_blocked, respond, wants_download
 from junefs.store import check_sha256, get_store
 
 Finder = Callable[[], tuple[Servable | None, Requester | None]]
@@ -60,7 +60,7 @@ async def _serve(
     cache_control: str | None = None,
 ) -> HttpResponseBase:
     found = await sync_to_async(_find)(request, finder)
-    download = request.GET.get("download") in ("1", "true", "yes")
+    download = wants_download(request)
     if decisions.asked(request):
         return await decisions.decide(
             request,

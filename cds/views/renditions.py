@@ -55,6 +55,7 @@ from cds.views.respond import (
     refuse_blocked,
     respond,
     text_answer,
+    wants_download,
 )
 from junefs.store import get_store
 
@@ -105,7 +106,7 @@ async def serve_rendition(
             made,
             found.requester,
             blocked=found.blocked,
-            download=request.GET.get("download") in ("1", "true", "yes"),
+            download=wants_download(request),
         )
     entry = AuditEntry(
         kind=AccessRecord.Kind.RENDITION,
@@ -155,7 +156,7 @@ async def _respond(
     servable = rendition_servable(job.source, row)
     store = get_store()
     obtainer = HeldObtainer(servable, store, held) if held is not None else None
-    download = request.GET.get("download") in ("1", "true", "yes")
+    download = wants_download(request)
     try:
         return await respond(request, servable, entry, download=download, obtainer=obtainer)
     finally:

@@ -46,6 +46,11 @@ class StreamAborted(Exception):
     """A later part had no good copy: the response is cut short rather than served wrong."""
 
 
+def wants_download(request: HttpRequest) -> bool:
+    """``?download=1`` (or true, yes): send the file as an attachment."""
+    return request.GET.get("download") in ("1", "true", "yes")
+
+
 def finish(response: HttpResponse, entry: AuditEntry) -> HttpResponse:
     """Record the answer in the audit and return it."""
     entry.status = response.status_code

@@ -18,7 +18,9 @@ import aiohttp
 from junefs.errors import BackendError, ObjectMissing
 
 TIMEOUT = 30.0
-#: How much aiohttp may buffer per response before it stops reading the socket.
+#: How much aiohttp may buffer per response before it stops reading the socket
+#: (its default, 64 KiB, makes a 10 MiB part cost ~160 reads on the event loop).
+#: Every CDN and peer download of the project uses it.
 READ_BUFFER = 4 * 1024 * 1024
 
 

@@ -34,7 +34,7 @@ import secrets
 import tempfile
 import threading
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, cast
 
 import discord
@@ -217,7 +217,8 @@ class DiscordBackend(Backend):
             f"with sha256 {sha256}); its message was deleted"
         )
 
-    def open(self, locator: Locator) -> BinaryIO:
+    def _refresher(self, locator: Locator) -> Callable[[], str]:
+        """A fresh URL for the attachment each call (ObjectMissing once its message is gone)."""
         if not (locator.channel_id and locator.message_id and locator.attachment_id):
             raise ObjectMissing(f"{locator} has no Discord ids")
         current = locator
@@ -232,6 +233,10 @@ class DiscordBackend(Backend):
                 )
             return current.url
 
+        return refresh
+
+    def open(self, locator: Locator) -> BinaryIO:
+        refresh = self._refresher(locator)
         url = locator.url
         if not url or _expired(locator):
             url = refresh()
@@ -243,20 +248,10 @@ class DiscordBackend(Backend):
         Only the URL renewal (a REST call through discord.py's rate limiting)
         goes to a thread; the download itself is :func:`.cdn.stream_attachment`.
         """
-        if not (locator.channel_id and locator.message_id and locator.attachment_id):
-            raise ObjectMissing(f"{locator} has no Discord ids")
-        current = locator
+        renew = self._refresher(locator)
 
         async def refresh() -> str:
-            nonlocal current
-            blank = current.with_url("", None)
-            (current,) = await asyncio.to_thread(lambda: refresh_locators(self.session, [blank]))
-            if not current.url:
-                raise ObjectMissing(
-                    f"message {locator.message_id} in channel {locator.channel_id} "
-                    f"(attachment {locator.attachment_id}) is gone from Discord"
-                )
-            return current.url
+            return await asyncio.to_thread(renew)
 
         url = locator.url
         if not url or _expired(locator):

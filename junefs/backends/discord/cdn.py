@@ -32,7 +32,7 @@ from junefs.backends.discord.client import (
     DiscordUnavailable,
     RetryPolicy,
 )
-from junefs.backends.httpread import body_chunks
+from junefs.backends.httpread import READ_BUFFER, body_chunks
 from junefs.errors import ObjectMissing
 
 
@@ -40,9 +40,6 @@ class UrlGone(DiscordNotFound):
     """The CDN answered 404 or 403: the URL expired or the attachment is gone."""
 
 
-#: How much aiohttp may buffer per response before it stops reading the socket
-#: (its default, 64 KiB, makes a 10 MiB part cost ~160 reads on the event loop).
-READ_BUFFER = 4 * 1024 * 1024
 CDN_TIMEOUT = aiohttp.ClientTimeout(total=None, sock_connect=30, sock_read=120)
 
 _loop_http: weakref.WeakKeyDictionary[
