@@ -5,7 +5,7 @@ queryset's ``bulk_create``, ``update`` and ``bulk_update``, inside the same
 transaction as the change, so a search sees a file's words exactly when it
 sees the file. :func:`backfill` (re)builds the index for every file in
 batches, never holding more than one batch in memory: the migration that
-adds the index runs it, and so does ``manage.py junefs reindex``.
+adds the index runs it, and so does ``manage.py junefs words``.
 """
 
 from __future__ import annotations

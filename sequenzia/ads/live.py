@@ -35,7 +35,7 @@ from sequenzia.ads.fit import clamp_screen
 from sequenzia.ads.items import describe
 from sequenzia.ads.models import Display
 from sequenzia.ads.pool import request_as
-from sequenzia.ads.selection import set_current
+from sequenzia.ads.selection import report_showing
 
 ACTIONS = ("next", "prev", "pause", "play", "info", "show")
 
@@ -181,13 +181,10 @@ class ScreenConsumer(JsonWebsocketConsumer):  # type: ignore[misc]
         if self.token_id is not None and token is None:
             return
         user = token.user if token is not None else display.owner
-        try:
-            file = access.get_file_for(request_as(user, token), file_id)
-        except Http404:
+        file = report_showing(request_as(user, token), display, file_id)
+        if file is None:
             return  # a screen can only report what it may read
         paused = bool(content.get("paused"))
-        if file.pk != display.current_id:
-            set_current(display, file)
         _send(mirror_group(display.pk), {"type": "ads.mirror", "file": file.pk})
         _send(
             remote_group(display.pk),

@@ -53,7 +53,8 @@ def owner_hidden(request: HttpRequest, profile: DisplayProfile) -> frozenset[int
 
 
 def _images(request: HttpRequest, query: GalleryQuery, hidden: frozenset[int]) -> QuerySet[File]:
-    return filter_files(request, query, hidden=hidden).filter(
+    # The screens walk the shuffle order themselves: no word-index plan for walk().
+    return filter_files(request, query, hidden=hidden, plan_words=False).filter(
         kind=File.Kind.IMAGE,
         state__in=SHOWABLE_STATES,
         width__gt=0,

@@ -26,8 +26,10 @@ from dataclasses import dataclass
 from django.core.exceptions import EmptyResultSet
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 
+from authware import access
 from junefs.models import File
 from sequenzia.ads.models import Display, DisplayHistory, DisplayProfile, DisplayRound
 
@@ -309,6 +311,18 @@ def set_current(display: Display, file: File | None, *, now: dt.datetime | None 
     now = now or timezone.now()
     Display.objects.filter(pk=display.pk).update(current=file, last_seen_at=now)
     display.current, display.last_seen_at = file, now
+
+
+def report_showing(request: HttpRequest, display: Display, file_id: int) -> File | None:
+    """The screen says it shows ``file_id``: now its current image, if the screen may
+    read it (the file, or None when it may not: a screen only reports what it may read)."""
+    try:
+        file = access.get_file_for(request, file_id)
+    except Http404:
+        return None
+    if file.pk != display.current_id:
+        set_current(display, file)
+    return file
 
 
 def record_shown(display: Display, file: File, *, now: dt.datetime | None = None) -> None:

@@ -83,15 +83,21 @@ def filter_files(
     *,
     hidden: Iterable[int] = (),
     fav_user_id: int | None = None,
+    plan_words: bool = True,
 ) -> QuerySet[File]:
-    """Every file matching ``query`` that the requester may read (unordered)."""
+    """Every file matching ``query`` that the requester may read (unordered).
+
+    ``plan_words``: plan how :func:`walk` reads a word search from the word index
+    (a few queries). Callers that never page with :func:`walk` (the screens walk
+    their own order) say False; the words are checked on each row either way.
+    """
     qs = SearchQuerySet.of(access.files_for(request))
     readable = access.channel_ids_for(request)
     qs, folders = _restrict_folders(qs, request, query, readable, set(hidden))
     qs = _narrow(qs, query, fav_user_id)
     positive, negative = words.terms_of(query.terms)
     qs = cast(SearchQuerySet, words.apply_terms(qs, positive, negative))
-    if positive and folders.only != ():
+    if plan_words and positive and folders.only != ():
         search = words.plan(positive, folders, date_order=query.sort == "date")
         if search is words.NOTHING:
             return qs.none()
@@ -324,7 +330,7 @@ def walk(
     order = range(phase, len(spec.phases)) if forward else range(phase, -1, -1)
     search: words.WordSearch | None = getattr(qs, "word_search", None)
     if search is not None and search.ids is not None:
-        qs = qs.filter(pk__in=search.ids)  # a rare word: its files, by id
+        qs = qs.filter(pk__in_ids=search.ids)  # a rare word: its files, by id
     lanes = search is not None and bool(search.lanes) and spec.field == "created_at"
     found: list[tuple[int, File]] = []
     for index in order:
@@ -371,7 +377,7 @@ def _walk_lanes(
             search, chunk, looked = wider, min(need + 8, MAX_CHUNK), 0
         ids, last = search.lane_keys(after, descending, chunk)
         looked += chunk
-        checked = {file.pk: file for file in qs.filter(pk__in=ids).order_by()} if ids else {}
+        checked = {file.pk: file for file in qs.filter(pk__in_ids=ids).order_by()} if ids else {}
         for file_id in ids:
             if file_id in checked:
                 found.append(checked[file_id])

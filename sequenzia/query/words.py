@@ -181,7 +181,7 @@ class WordSearch:
                 found = list(rows.values_list("file_id", flat=True)[: STRETCH * count])
                 have = set(found) if len(found) < STRETCH * count else None
             if have is None:  # else ask about these files
-                rows = FileWord.objects.filter(matching(*part), file_id__in=ids)
+                rows = FileWord.objects.filter(matching(*part), file_id__in_ids=ids)
                 have = set(rows.values_list("file_id", flat=True))
             ids = [file_id for file_id in ids if file_id in have]
         return ids, None if done else last

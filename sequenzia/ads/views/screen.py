@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +23,7 @@ from sequenzia.ads.items import describe
 from sequenzia.ads.live import screen_item
 from sequenzia.ads.models import Display, DisplayProfile
 from sequenzia.ads.pool import screen_pool, sync_token_scope
-from sequenzia.ads.selection import set_current, take_next
+from sequenzia.ads.selection import report_showing, take_next
 from sequenzia.ads.views.common import display_for, int_param, json_error, screen_api
 
 MAX_SIDE = 16384
@@ -118,13 +118,8 @@ def api_display(request: HttpRequest) -> HttpResponse:
 def _report_showing(request: HttpRequest, display: Display) -> None:
     """The screen says what it shows (``showing=id``): its current image, if it may read it."""
     file_id = int_param(request, "showing", low=1, high=2**63 - 1)
-    if file_id is None or file_id == display.current_id:
-        return
-    try:
-        file = access.get_file_for(request, file_id)
-    except Http404:
-        return
-    set_current(display, file)
+    if file_id is not None and file_id != display.current_id:
+        report_showing(request, display, file_id)
 
 
 @require_POST
