@@ -240,9 +240,15 @@
         if (!ready) await preload();
         if (ready) {
           const next = ready;
-          ready = null;
-          delete root.dataset.ready;
-          if (await present(next.item, true)) note("");
+          if (await present(next.item, true)) {
+            // Shown: only now is it used up (while another change is on screen
+            // present() refuses, and the server already moved past this one).
+            if (ready === next) {
+              ready = null;
+              delete root.dataset.ready;
+            }
+            note("");
+          }
         }
       }
       failures = 0;
