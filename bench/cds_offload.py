@@ -51,12 +51,12 @@ import aiohttp
 from bench.cds_servers import (
     cds_server,
     cpu_seconds,
-    free_port,
     nginx,
     nginx_temps,
     running,
 )
 from tests import nginx_site
+from tests.processes import free_port
 
 MiB = 1024 * 1024
 READ = 1024 * 1024

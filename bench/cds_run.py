@@ -35,8 +35,9 @@ from typing import Any
 
 import aiohttp
 
-from bench.cds_servers import cds_server, cpu_seconds, free_port, memory_mb, nginx, nginx_temps
+from bench.cds_servers import cds_server, cpu_seconds, memory_mb, nginx, nginx_temps
 from bench.emulator import Emulator
+from tests.processes import free_port
 
 MiB = 1024 * 1024
 READ = 1024 * 1024

@@ -48,7 +48,7 @@ def pages(rows: int) -> dict[str, str]:
     """The page types, as URLs. The deep page starts half way down the date order."""
     from junefs.models import File
     from sequenzia.query import GalleryQuery
-    from sequenzia.query.build import encode_cursor
+    from sequenzia.query.paging import encode_cursor
 
     middle = File.objects.order_by("-created_at", "-id").values("created_at", "id")[rows // 2]
     deep = encode_cursor(GalleryQuery(), 0, (middle["created_at"], middle["id"]))

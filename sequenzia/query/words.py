@@ -31,7 +31,7 @@ one, from the positive word rarest in the index (the *driver*), as a
   order. The other positive words are asked of the index for each chunk of
   candidates (scanned over the chunk's stretch of dates, or looked up by
   file), and the survivors are checked against the full queryset by
-  primary key (``build.walk``): a page of one word costs about one page of
+  primary key (``paging.walk``): a page of one word costs about one page of
   index rows. When the driver's words turn out common where the page is
   but rare together with a *broad* word (``img_2023``: ``2023`` stands for
   hundreds of index words, and the newest ``img`` files are from 2025), the
@@ -99,7 +99,7 @@ Part = tuple[str, bool]  # a word of a term, and whether it must be exactly that
 
 def _beyond(key: Key, descending: bool, *, inclusive: bool = False) -> Q:
     """Index rows after ``key`` in the walk's direction (or at it, with ``inclusive``).
-    Written as build._after is: the first half is an index range."""
+    Written as paging._after is: the first half is an index range."""
     at, file_id = key
     if descending:
         tie = Q(file_id__lte=file_id) if inclusive else Q(file_id__lt=file_id)

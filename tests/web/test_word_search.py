@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from authware.models import Grant, User
 from junefs.models import Channel, File, FileWord, random_key
 from junefs.words import index_words, query_words
-from sequenzia.query import build, filter_files, neighbours
+from sequenzia.query import filter_files, neighbours, paging
 from sequenzia.query import words as search_words
 from sequenzia.query.words import MAX_LANES
 from tests.factories import make_channel
@@ -32,7 +32,7 @@ def strategy(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
     common (date pages from the index's lanes, in small chunks; others walk the sort)."""
     if request.param == "common":
         monkeypatch.setattr(search_words, "RARE", 0)
-        monkeypatch.setattr(build, "MAX_CHUNK", 5)
+        monkeypatch.setattr(paging, "MAX_CHUNK", 5)
     return str(request.param)
 
 
@@ -334,8 +334,8 @@ def test_words_common_apart_but_rare_together(db: None, monkeypatch: pytest.Monk
     monkeypatch.setattr(search_words, "RARE", 0)
     monkeypatch.setattr(search_words, "MAX_LANES", 2)
     monkeypatch.setattr(search_words, "STRETCH", 1)
-    monkeypatch.setattr(build, "LANE_BUDGET", 20)
-    monkeypatch.setattr(build, "MAX_CHUNK", 10)
+    monkeypatch.setattr(paging, "LANE_BUDGET", 20)
+    monkeypatch.setattr(paging, "MAX_CHUNK", 10)
     admin = User.objects.create_user("alice", rank=User.Rank.ADMIN)
     folder = make_channel("camera")
     for day in range(60):  # newest first: 2025 files, then 2023 ones
