@@ -26,6 +26,7 @@ from collections.abc import AsyncGenerator, Awaitable, Callable
 import aiohttp
 
 from junefs.backends.discord.client import (
+    CDN_TIMEOUT,
     DiscordNotFound,
     DiscordRefused,
     DiscordSession,
@@ -39,8 +40,6 @@ from junefs.errors import ObjectMissing
 class UrlGone(DiscordNotFound):
     """The CDN answered 404 or 403: the URL expired or the attachment is gone."""
 
-
-CDN_TIMEOUT = aiohttp.ClientTimeout(total=None, sock_connect=30, sock_read=120)
 
 _loop_http: weakref.WeakKeyDictionary[
     asyncio.AbstractEventLoop, tuple[aiohttp.ClientSession, AsyncGenerator[None, None]]

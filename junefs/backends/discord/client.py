@@ -39,6 +39,9 @@ from junefs.errors import BackendError, BackendRefused, JuneFSError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+#: Timeouts of every CDN download: none in total (a big part takes its time), but a
+#: connection that stays silent for two minutes is dropped.
+CDN_TIMEOUT = aiohttp.ClientTimeout(total=None, sock_connect=30, sock_read=120)
 
 
 class DiscordUnavailable(BackendError):
@@ -148,7 +151,7 @@ class DiscordSession:
 
     async def _start(self, token: str, policy: RetryPolicy) -> None:
         self.cdn = aiohttp.ClientSession(
-            timeout=aiohttp.ClientTimeout(total=None, sock_connect=30, sock_read=120),
+            timeout=CDN_TIMEOUT,
             cookie_jar=aiohttp.DummyCookieJar(),
         )
 
