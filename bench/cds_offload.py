@@ -52,7 +52,6 @@ from bench.cds_servers import (
     cds_server,
     cpu_seconds,
     nginx,
-    nginx_temps,
     running,
 )
 from tests import nginx_site
@@ -151,20 +150,9 @@ def front_conf(work: Path, port: int, upstream: str, *, fast: bool, lean: int = 
     site = site.rstrip().removesuffix("}") + extra + "}\n"
     conf = work / "nginx.conf"
     conf.write_text(
-        f"""{"user root root;" if os.geteuid() == 0 else ""}
-worker_processes 2;
-pid {work / "nginx.pid"};
-error_log {work / "error.log"} warn;
-events {{ worker_connections 4096; }}
-http {{
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-    access_log off;
-    keepalive_requests 100000;
-{nginx_temps(work)}
-{site}
-}}
-"""
+        nginx_site.main_conf(
+            work, "    keepalive_requests 100000;\n" + site, workers=2, connections=4096
+        )
     )
     return conf
 

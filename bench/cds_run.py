@@ -35,8 +35,9 @@ from typing import Any
 
 import aiohttp
 
-from bench.cds_servers import cds_server, cpu_seconds, memory_mb, nginx, nginx_temps
+from bench.cds_servers import cds_server, cpu_seconds, memory_mb, nginx
 from bench.emulator import Emulator
+from tests import nginx_site
 from tests.processes import free_port
 
 MiB = 1024 * 1024
@@ -378,26 +379,13 @@ def folder_nginx_conf(work: Path, port: int) -> Path:
     """nginx serving the local backend's folder: the "HTTP-served local backend"."""
     from django.conf import settings
 
-    temps = nginx_temps(work)
     conf = work / "nginx.conf"
-    conf.write_text(
-        f"""{"user root root;" if os.geteuid() == 0 else ""}
-worker_processes 1;
-pid {work / "nginx.pid"};
-error_log {work / "error.log"} warn;
-events {{ worker_connections 1024; }}
-http {{
-    default_type application/octet-stream;
-    access_log off;
-{temps}
-    server {{
+    body = f"""    server {{
         listen 127.0.0.1:{port};
         root {settings.JUNEFS_LOCAL_BACKEND_DIR};
         sendfile on;
-    }}
-}}
-"""
-    )
+    }}"""
+    conf.write_text(nginx_site.main_conf(work, body, mime_types=False))
     return conf
 
 

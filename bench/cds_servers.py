@@ -83,9 +83,3 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU time a process has used so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def nginx_temps(work: Path) -> str:
-    """nginx's temp paths inside ``work`` (so it needs no write access elsewhere)."""
-    names = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    return "\n".join(f"    {name}_temp_path {work / name};" for name in names)

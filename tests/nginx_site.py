@@ -5,6 +5,7 @@ No Django here: the CDS benchmark's parent process uses it too.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -71,3 +72,34 @@ def site(
             ),
         ]
     return shipped("sequenzia.conf", changes)
+
+
+def main_conf(
+    workdir: Path,
+    http_body: str,
+    *,
+    workers: int = 1,
+    connections: int = 1024,
+    access_log: str = "off",
+    mime_types: bool = True,
+) -> str:
+    """A whole nginx.conf around ``http_body`` that keeps every file it writes in ``workdir``
+    (pid, logs, temp paths), so a test or benchmark nginx needs no write access elsewhere."""
+    user = "user root root;" if os.geteuid() == 0 else ""
+    temps = "\n".join(
+        f"    {name}_temp_path {workdir / name};"
+        for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    mime = "    include /etc/nginx/mime.types;\n" if mime_types else ""
+    return f"""{user}
+worker_processes {workers};
+pid {workdir / "nginx.pid"};
+error_log {workdir / "error.log"} warn;
+events {{ worker_connections {connections}; }}
+http {{
+{mime}    default_type application/octet-stream;
+    access_log {access_log};
+{temps}
+{http_body}
+}}
+"""

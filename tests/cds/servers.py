@@ -96,24 +96,7 @@ def nginx_config(
     ``cds-audit.log``).
     """
     site = nginx_site.site(upstream, store_dir, port, workdir, fast_path=fast_path)
-    user = "user root root;" if os.geteuid() == 0 else ""
-    temp = "\n".join(
-        f"    {name}_temp_path {workdir / name};"
-        for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    return f"""{user}
-worker_processes 1;
-pid {workdir / "nginx.pid"};
-error_log {workdir / "error.log"} warn;
-events {{ worker_connections 1024; }}
-http {{
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-    access_log {workdir / "access.log"};
-{temp}
-{site}
-}}
-"""
+    return nginx_site.main_conf(workdir, site, access_log=str(workdir / "access.log"))
 
 
 @contextmanager
